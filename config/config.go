@@ -1,0 +1,227 @@
+// Package config is pitchbox's settings: the TOML schema with its defaults,
+// validation that names the key at fault and what it allows, an atomic file
+// store that never leaves a torn file, and the stream key kept as a secret.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Config is the whole configuration file.
+type Config struct {
+	StateDir string    `toml:"state_dir"`
+	Camera   Camera    `toml:"camera"`
+	Encoder  Encoder   `toml:"encoder"`
+	Output   Output    `toml:"output"`
+	Control  Control   `toml:"control"`
+	Presets  []Preset  `toml:"preset"`
+	Log      LogConfig `toml:"log"`
+}
+
+// Camera selects and sets up the picture source.
+type Camera struct {
+	// Device is "auto" (first capture device, else the test pattern),
+	// "testpattern", or a device path such as /dev/video0.
+	Device string `toml:"device"`
+	Width  int    `toml:"width"`
+	Height int    `toml:"height"`
+	FPS    int    `toml:"fps"`
+}
+
+// Encoder configures H.264 encoding.
+type Encoder struct {
+	// Backend is "auto" or "x264".
+	Backend string `toml:"backend"`
+	// Preset is the x264 speed preset (ultrafast … veryslow).
+	Preset          string `toml:"preset"`
+	BitrateKbps     int    `toml:"bitrate_kbps"`
+	KeyframeSeconds int    `toml:"keyframe_seconds"`
+}
+
+// Output says where the stream goes.
+type Output struct {
+	// URL is the ingest URL without the key, e.g.
+	// rtmps://HOST:443/app/. Empty: record to a file in the state directory.
+	URL string `toml:"url"`
+	// StreamKey inline, or StreamKeyFile naming a file of mode 0600.
+	StreamKey     string `toml:"stream_key"`
+	StreamKeyFile string `toml:"stream_key_file"`
+	// CAFile is a PEM bundle to trust for rtmps, in place of the system's.
+	CAFile string `toml:"ca_file"`
+	// Autostart goes live as soon as the box starts.
+	Autostart *bool `toml:"autostart"`
+}
+
+// Control configures the local control socket.
+type Control struct {
+	Socket string `toml:"socket"`
+}
+
+// LogConfig configures logging.
+type LogConfig struct {
+	// Level is debug, info, warn or error.
+	Level string `toml:"level"`
+}
+
+// Preset is an overlay the seller can show.
+type Preset struct {
+	Name string `toml:"name"`
+	// QR text, or Image: a PNG or JPEG path (relative paths are relative to
+	// the config file).
+	QR    string `toml:"qr"`
+	Image string `toml:"image"`
+	// Position is a corner or "center"; X and Y (fractions of the frame
+	// width and height, top-left corner) place it freely instead.
+	Position string   `toml:"position"`
+	X        *float64 `toml:"x"`
+	Y        *float64 `toml:"y"`
+	// Size is the overlay's height as a fraction of the frame height.
+	Size float64 `toml:"size"`
+}
+
+// Defaults returns the built-in configuration: camera or test pattern at
+// 720p30, x264 ultrafast at 2500 kbps with a keyframe every 2 s, and a local
+// recording in the state directory.
+func Defaults() *Config {
+	t := true
+	return &Config{
+		StateDir: DefaultStateDir(),
+		Camera:   Camera{Device: "auto", Width: 1280, Height: 720, FPS: 30},
+		Encoder:  Encoder{Backend: "auto", Preset: "ultrafast", BitrateKbps: 2500, KeyframeSeconds: 2},
+		Output:   Output{Autostart: &t},
+		Control:  Control{Socket: DefaultSocket()},
+		Log:      LogConfig{Level: "info"},
+	}
+}
+
+// DefaultStateDir is $STATE_DIRECTORY (set by systemd), else
+// /var/lib/pitchbox for root, else $XDG_STATE_HOME/pitchbox or
+// ~/.local/state/pitchbox.
+func DefaultStateDir() string {
+	if d := os.Getenv("STATE_DIRECTORY"); d != "" {
+		return strings.Split(d, ":")[0]
+	}
+	if os.Geteuid() == 0 {
+		return "/var/lib/pitchbox"
+	}
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "pitchbox")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return filepath.Join(os.TempDir(), "pitchbox")
+	}
+	return filepath.Join(home, ".local", "state", "pitchbox")
+}
+
+// DefaultSocket is $RUNTIME_DIRECTORY/control.sock (set by systemd), else
+// /run/pitchbox/control.sock for root, else
+// $XDG_RUNTIME_DIR/pitchbox/control.sock, else control.sock in the default
+// state directory.
+func DefaultSocket() string {
+	if d := os.Getenv("RUNTIME_DIRECTORY"); d != "" {
+		return filepath.Join(strings.Split(d, ":")[0], "control.sock")
+	}
+	if os.Geteuid() == 0 {
+		return "/run/pitchbox/control.sock"
+	}
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		return filepath.Join(d, "pitchbox", "control.sock")
+	}
+	return filepath.Join(DefaultStateDir(), "control.sock")
+}
+
+// AutostartOn reports whether the box goes live at start (default true).
+func (o Output) AutostartOn() bool { return o.Autostart == nil || *o.Autostart }
+
+// Recording reports whether the output is a local recording (no URL).
+func (o Output) Recording() bool { return o.URL == "" }
+
+// Error is a problem with one setting. Its message names the key, the
+// value at fault and what is allowed.
+type Error struct {
+	File string
+	Key  string
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("config: ")
+	if e.File != "" {
+		b.WriteString(e.File)
+		b.WriteString(": ")
+	}
+	if e.Key != "" {
+		b.WriteString(e.Key)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Errors is every problem found in one file, in file order.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	s := make([]string, len(es))
+	for i, e := range es {
+		s[i] = e.Error()
+	}
+	return strings.Join(s, "\n")
+}
+
+// IsInvalid reports whether err comes from bad configuration (as opposed to
+// a fault of the machine), so the caller can exit with the usage code.
+func IsInvalid(err error) bool {
+	var e *Error
+	var es Errors
+	return errors.As(err, &e) || errors.As(err, &es)
+}
+
+// StreamURL returns the publish URL: Output.URL with the stream key
+// appended as the last path element. The key is resolved from StreamKey or
+// StreamKeyFile.
+func (c *Config) StreamURL() (string, error) {
+	key, err := c.Output.Key()
+	if err != nil {
+		return "", err
+	}
+	u := c.Output.URL
+	if key == "" {
+		return u, nil
+	}
+	if !strings.HasSuffix(u, "/") {
+		u += "/"
+	}
+	return u + url.PathEscape(key), nil
+}
+
+// Key returns the stream key, reading StreamKeyFile when set. The file must
+// not be readable by group or others.
+func (o Output) Key() (string, error) {
+	if o.StreamKeyFile == "" {
+		return strings.TrimSpace(o.StreamKey), nil
+	}
+	st, err := os.Stat(o.StreamKeyFile)
+	if err != nil {
+		return "", &Error{Key: "output.stream_key_file", Msg: fmt.Sprintf("%s: %v", o.StreamKeyFile, errors.Unwrap(err))}
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return "", &Error{Key: "output.stream_key_file", Msg: fmt.Sprintf("%s has mode %04o; it holds a secret and must be 0600 (chmod 600 %s)", o.StreamKeyFile, st.Mode().Perm(), o.StreamKeyFile)}
+	}
+	b, err := os.ReadFile(o.StreamKeyFile)
+	if err != nil {
+		return "", &Error{Key: "output.stream_key_file", Msg: err.Error()}
+	}
+	k := strings.TrimSpace(string(b))
+	if k == "" {
+		return "", &Error{Key: "output.stream_key_file", Msg: o.StreamKeyFile + " is empty; it must hold the stream key"}
+	}
+	return k, nil
+}

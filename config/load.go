@@ -1,0 +1,250 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Load reads and validates the TOML file at path on top of Defaults.
+// Relative paths in the file are made relative to the file's folder.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &Error{File: path, Msg: "file does not exist"}
+		}
+		return nil, &Error{File: path, Msg: err.Error()}
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes and validates TOML text; name labels errors.
+func Parse(name string, data []byte) (*Config, error) {
+	c := Defaults()
+	md, err := toml.Decode(string(data), c)
+	if err != nil {
+		return nil, &Error{File: name, Msg: strings.TrimPrefix(err.Error(), "toml: ")}
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		var es Errors
+		for _, k := range und {
+			es = append(es, &Error{File: name, Key: k.String(), Msg: "unknown key (allowed here: " + allowedKeys(k) + ")"})
+		}
+		return nil, es
+	}
+	if name != "" {
+		c.resolvePaths(filepath.Dir(name))
+	}
+	if err := c.Validate(); err != nil {
+		var es Errors
+		if errors.As(err, &es) {
+			for _, e := range es {
+				e.File = name
+			}
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+var sectionKeys = map[string][]string{
+	"":        {"state_dir", "camera", "encoder", "output", "control", "preset", "log"},
+	"camera":  {"device", "width", "height", "fps"},
+	"encoder": {"backend", "preset", "bitrate_kbps", "keyframe_seconds"},
+	"output":  {"url", "stream_key", "stream_key_file", "ca_file", "autostart"},
+	"control": {"socket"},
+	"log":     {"level"},
+	"preset":  {"name", "qr", "image", "position", "x", "y", "size"},
+}
+
+func allowedKeys(k toml.Key) string {
+	sec := ""
+	if len(k) > 1 {
+		sec = k[0]
+	}
+	keys, ok := sectionKeys[sec]
+	if !ok {
+		keys = sectionKeys[""]
+	}
+	return strings.Join(keys, ", ")
+}
+
+func (c *Config) resolvePaths(dir string) {
+	abs := func(p *string) {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+	abs(&c.StateDir)
+	abs(&c.Output.StreamKeyFile)
+	abs(&c.Output.CAFile)
+	abs(&c.Control.Socket)
+	for i := range c.Presets {
+		abs(&c.Presets[i].Image)
+	}
+}
+
+// X264Presets are the speed presets x264 knows, fastest first.
+var X264Presets = []string{"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"}
+
+// Positions are the named overlay positions.
+var Positions = []string{"top-left", "top-right", "bottom-left", "bottom-right", "center"}
+
+// Validate checks every setting and returns Errors listing each problem.
+func (c *Config) Validate() error {
+	var es Errors
+	bad := func(key, format string, a ...any) {
+		es = append(es, &Error{Key: key, Msg: fmt.Sprintf(format, a...)})
+	}
+	if c.StateDir == "" {
+		bad("state_dir", "must not be empty")
+	}
+	cam := c.Camera
+	if cam.Device != "auto" && cam.Device != "testpattern" && !strings.HasPrefix(cam.Device, "/dev/") {
+		bad("camera.device", "%q is not allowed (allowed: \"auto\", \"testpattern\", or a device path such as \"/dev/video0\")", cam.Device)
+	}
+	if cam.Width < 160 || cam.Width > 3840 || cam.Width%2 != 0 {
+		bad("camera.width", "%d is not allowed (allowed: an even number from 160 to 3840)", cam.Width)
+	}
+	if cam.Height < 120 || cam.Height > 2160 || cam.Height%2 != 0 {
+		bad("camera.height", "%d is not allowed (allowed: an even number from 120 to 2160)", cam.Height)
+	}
+	if cam.FPS < 1 || cam.FPS > 60 {
+		bad("camera.fps", "%d is not allowed (allowed: 1 to 60)", cam.FPS)
+	}
+	enc := c.Encoder
+	if enc.Backend != "auto" && enc.Backend != "x264" {
+		bad("encoder.backend", "%q is not allowed (allowed: \"auto\", \"x264\")", enc.Backend)
+	}
+	if !slices.Contains(X264Presets, enc.Preset) {
+		bad("encoder.preset", "%q is not allowed (allowed: %s)", enc.Preset, strings.Join(X264Presets, ", "))
+	}
+	if enc.BitrateKbps < 100 || enc.BitrateKbps > 8500 {
+		bad("encoder.bitrate_kbps", "%d is not allowed (allowed: 100 to 8500; IVS disconnects above its channel type's limit)", enc.BitrateKbps)
+	}
+	if enc.KeyframeSeconds < 1 || enc.KeyframeSeconds > 10 {
+		bad("encoder.keyframe_seconds", "%d is not allowed (allowed: 1 to 10; IVS wants 2)", enc.KeyframeSeconds)
+	}
+	out := c.Output
+	if out.URL != "" {
+		u, err := parseURL(out.URL)
+		switch {
+		case err != nil:
+			bad("output.url", "%v", err)
+		case u.Scheme != "rtmp" && u.Scheme != "rtmps":
+			bad("output.url", "scheme %q is not allowed (allowed: rtmp://, rtmps://)", u.Scheme)
+		case u.Host == "":
+			bad("output.url", "has no host (expected e.g. rtmps://HOST:443/app/)")
+		}
+	}
+	if out.StreamKey != "" && out.StreamKeyFile != "" {
+		bad("output.stream_key", "set stream_key or stream_key_file, not both")
+	}
+	if out.URL == "" && (out.StreamKey != "" || out.StreamKeyFile != "") {
+		bad("output.url", "is empty but a stream key is set; give the ingest URL (e.g. rtmps://HOST:443/app/)")
+	}
+	if out.StreamKeyFile != "" {
+		if _, err := out.Key(); err != nil {
+			var e *Error
+			if errors.As(err, &e) {
+				es = append(es, e)
+			}
+		}
+	}
+	if out.CAFile != "" {
+		if _, err := os.Stat(out.CAFile); err != nil {
+			bad("output.ca_file", "%s: %v", out.CAFile, errors.Unwrap(err))
+		}
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "%q is not allowed (allowed: debug, info, warn, error)", c.Log.Level)
+	}
+	seen := map[string]bool{}
+	for i, p := range c.Presets {
+		validatePreset(i, p, seen, bad)
+	}
+	if len(es) > 0 {
+		return es
+	}
+	return nil
+}
+
+func validatePreset(i int, p Preset, seen map[string]bool, bad func(string, string, ...any)) {
+	key := func(k string) string {
+		if p.Name != "" {
+			return fmt.Sprintf("preset[%q].%s", p.Name, k)
+		}
+		return fmt.Sprintf("preset[%d].%s", i, k)
+	}
+	switch {
+	case p.Name == "":
+		bad(key("name"), "must be set")
+	case !validName(p.Name):
+		bad(key("name"), "%q is not allowed (allowed: 1 to 32 letters, digits, '-' and '_')", p.Name)
+	case seen[p.Name]:
+		bad(key("name"), "%q is used by another preset", p.Name)
+	}
+	seen[p.Name] = true
+	switch {
+	case p.QR != "" && p.Image != "":
+		bad(key("qr"), "set qr or image, not both")
+	case p.QR == "" && p.Image == "":
+		bad(key("qr"), "set qr (text to encode) or image (a PNG or JPEG path)")
+	case p.QR != "":
+		if err := checkQR(p.QR); err != nil {
+			bad(key("qr"), "%v", err)
+		}
+	default:
+		if err := checkImage(p.Image); err != nil {
+			bad(key("image"), "%s: %v", p.Image, err)
+		}
+	}
+	if (p.X == nil) != (p.Y == nil) {
+		bad(key("x"), "x and y go together; set both or neither")
+	}
+	if p.X != nil && p.Y != nil {
+		if p.Position != "" {
+			bad(key("position"), "set position or x/y, not both")
+		}
+		if *p.X < 0 || *p.X >= 1 || *p.Y < 0 || *p.Y >= 1 {
+			bad(key("x"), "x = %g, y = %g are not allowed (allowed: fractions of the frame from 0 up to 1)", *p.X, *p.Y)
+		}
+	} else if p.Position != "" && !slices.Contains(Positions, p.Position) {
+		bad(key("position"), "%q is not allowed (allowed: %s)", p.Position, strings.Join(Positions, ", "))
+	}
+	if p.Size <= 0 || p.Size > 1 {
+		bad(key("size"), "%g is not allowed (allowed: a fraction of the frame height above 0, at most 1, e.g. 0.3)", p.Size)
+	}
+}
+
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// PresetNames lists preset names, sorted, for messages.
+func (c *Config) PresetNames() []string {
+	n := make([]string, len(c.Presets))
+	for i, p := range c.Presets {
+		n[i] = p.Name
+	}
+	sort.Strings(n)
+	return n
+}

@@ -1,0 +1,172 @@
+package overlay
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	_ "image/jpeg" // image presets may be JPEG
+	_ "image/png"  // image presets may be PNG (with alpha)
+	"io"
+	"os"
+
+	"github.com/skip2/go-qrcode"
+	xdraw "golang.org/x/image/draw"
+)
+
+// MaxImagePixels bounds the pixel count of an image preset's source, so a
+// decompression bomb is refused before it is decoded.
+const MaxImagePixels = 40_000_000
+
+// Spec describes a preset to render.
+type Spec struct {
+	Name string
+	// QR text, or Image (a PNG or JPEG file path); exactly one is set.
+	QR    string
+	Image string
+	// Position; with XY, X and Y are fractions of the frame size.
+	Position Position
+	X, Y     float64
+	// Size is the overlay's height as a fraction of the frame height.
+	Size float64
+}
+
+// Build renders spec for a frameW×frameH frame.
+func Build(spec Spec, frameW, frameH int) (*Overlay, error) {
+	target := int(spec.Size * float64(frameH))
+	if target < 8 {
+		return nil, fmt.Errorf("overlay: preset %q: size %.3g of a %d-line frame is under 8 pixels", spec.Name, spec.Size, frameH)
+	}
+	var img image.Image
+	var err error
+	switch {
+	case spec.QR != "" && spec.Image != "":
+		return nil, fmt.Errorf("overlay: preset %q: set qr or image, not both", spec.Name)
+	case spec.QR != "":
+		img, err = RenderQR(spec.QR, min(target, frameW))
+	case spec.Image != "":
+		img, err = LoadImage(spec.Image, frameW-2*Margin(frameH), target)
+	default:
+		return nil, fmt.Errorf("overlay: preset %q: needs qr (text) or image (a file path)", spec.Name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("overlay: preset %q: %w", spec.Name, err)
+	}
+	b := img.Bounds()
+	x, y := Place(spec.Position, spec.X, spec.Y, b.Dx()&^1, b.Dy()&^1, frameW, frameH)
+	return FromImage(spec.Name, img, x, y), nil
+}
+
+// QRModules returns the QR symbol for text, quiet zone included, as rows
+// of dark (true) and light modules. It fails when the text does not fit any
+// QR version at medium error correction.
+func QRModules(text string) ([][]bool, error) {
+	q, err := qrcode.New(text, qrcode.Medium)
+	if err != nil {
+		return nil, fmt.Errorf("QR text of %d bytes does not fit any QR version (at most 2331 bytes): %w", len(text), err)
+	}
+	return q.Bitmap(), nil
+}
+
+// RenderQR draws text as a QR code of about side×side pixels: every module
+// is the same whole number of pixels (crisp edges), black on white, with
+// the quiet zone. The result is at most side pixels square and even.
+func RenderQR(text string, side int) (*image.Gray, error) {
+	mods, err := QRModules(text)
+	if err != nil {
+		return nil, err
+	}
+	n := len(mods)
+	px := side / n
+	if px < 1 {
+		return nil, fmt.Errorf("QR code needs %d modules but only %d pixels are available", n, side)
+	}
+	size := (n*px + 1) &^ 1
+	img := image.NewGray(image.Rect(0, 0, size, size))
+	for i := range img.Pix {
+		img.Pix[i] = 0xFF
+	}
+	for r, row := range mods {
+		for c, dark := range row {
+			if !dark {
+				continue
+			}
+			for y := r * px; y < (r+1)*px; y++ {
+				line := img.Pix[y*img.Stride+c*px : y*img.Stride+(c+1)*px]
+				for i := range line {
+					line[i] = 0
+				}
+			}
+		}
+	}
+	return img, nil
+}
+
+// CheckImage reads only the header of a PNG or JPEG file and checks that it
+// decodes and is within MaxImagePixels.
+func CheckImage(path string) (image.Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return image.Config{}, err
+	}
+	defer f.Close()
+	return checkConfig(f)
+}
+
+func checkConfig(r io.Reader) (image.Config, error) {
+	cfg, format, err := image.DecodeConfig(r)
+	if err != nil {
+		if errors.Is(err, image.ErrFormat) {
+			return cfg, errors.New("not a PNG or JPEG image")
+		}
+		return cfg, fmt.Errorf("not a readable PNG or JPEG image: %w", err)
+	}
+	if format != "png" && format != "jpeg" {
+		return cfg, fmt.Errorf("%s images are not supported (allowed: PNG, JPEG)", format)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > MaxImagePixels {
+		return cfg, fmt.Errorf("image is %dx%d pixels; at most %d pixels are allowed", cfg.Width, cfg.Height, MaxImagePixels)
+	}
+	return cfg, nil
+}
+
+// LoadImage decodes a PNG or JPEG and scales it once, with Catmull-Rom, to
+// targetH pixels high keeping its aspect ratio (narrowed to maxW if wider).
+func LoadImage(path string, maxW, targetH int) (*image.NRGBA, error) {
+	if _, err := CheckImage(path); err != nil {
+		return nil, fmt.Errorf("image %s: %w", path, err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("image %s: %w", path, err)
+	}
+	defer f.Close()
+	src, _, err := image.Decode(f)
+	if err != nil {
+		return nil, fmt.Errorf("image %s: %w", path, err)
+	}
+	return Scale(src, maxW, targetH), nil
+}
+
+// Scale resizes src to targetH high keeping the aspect ratio, narrowed to
+// maxW if wider, with Catmull-Rom filtering, into straight-alpha NRGBA.
+func Scale(src image.Image, maxW, targetH int) *image.NRGBA {
+	sb := src.Bounds()
+	w := int(float64(targetH)*float64(sb.Dx())/float64(sb.Dy()) + 0.5)
+	h := targetH
+	if w > maxW {
+		w = maxW
+		h = int(float64(maxW)*float64(sb.Dy())/float64(sb.Dx()) + 0.5)
+	}
+	w, h = max(w&^1, 2), max(h&^1, 2)
+	// Scale in premultiplied RGBA (the filter is correct there), then
+	// convert to straight alpha for the YUV conversion.
+	tmp := image.NewRGBA(image.Rect(0, 0, w, h))
+	xdraw.CatmullRom.Scale(tmp, tmp.Bounds(), src, sb, xdraw.Src, nil)
+	out := image.NewNRGBA(tmp.Bounds())
+	for i := 0; i < len(tmp.Pix); i += 4 {
+		c := color.NRGBAModel.Convert(color.RGBA{tmp.Pix[i], tmp.Pix[i+1], tmp.Pix[i+2], tmp.Pix[i+3]}).(color.NRGBA)
+		out.Pix[i], out.Pix[i+1], out.Pix[i+2], out.Pix[i+3] = c.R, c.G, c.B, c.A
+	}
+	return out
+}

@@ -1,0 +1,112 @@
+// Package encode defines the video Encoder that the box drives and the
+// packets it produces. Backends live in subpackages: x264 (software, cgo)
+// and, on boards with one, the V4L2 memory-to-memory hardware encoder.
+package encode
+
+import (
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/pitchbox/pitchbox/frame"
+)
+
+// Settings are what every backend honours for an IVS-safe stream: IDR
+// every KeyframeInterval (no scene-cut IDRs), no B-frames, CBR at
+// BitrateKbps, SPS/PPS in front of every IDR, no lookahead.
+type Settings struct {
+	Width, Height int
+	FPS           int
+	BitrateKbps   int
+	// KeyframeInterval is the IDR period; the box forces IDRs by time, the
+	// backend's own GOP is a backstop.
+	KeyframeInterval time.Duration
+	// Preset is the backend's speed/quality knob (x264: ultrafast…).
+	Preset string
+}
+
+// Encoder turns I420 frames into H.264 access units.
+type Encoder interface {
+	// Encode encodes f (it does not keep f) and returns the access unit
+	// produced, or nil when the backend holds the picture back. A true
+	// keyframe asks for an IDR on this frame.
+	Encode(f *frame.Frame, keyframe bool) (*Packet, error)
+	// Name says which backend this is, for status and logs.
+	Name() string
+	// Close frees the encoder.
+	Close() error
+}
+
+// BitrateSetter is implemented by encoders whose bitrate can change while
+// running.
+type BitrateSetter interface {
+	SetBitrate(kbps int) error
+}
+
+// ErrUnavailable is returned by a backend that is not built in or has no
+// device here.
+var ErrUnavailable = errors.New("encode: backend unavailable")
+
+// Kind tells video from audio packets.
+type Kind uint8
+
+// Packet kinds.
+const (
+	Video Kind = iota
+	Audio
+)
+
+// Packet is one coded access unit: H.264 in Annex-B byte-stream form
+// (start codes), or one raw AAC frame. Packets come from a pool; the last
+// holder calls Release.
+type Packet struct {
+	Kind Kind
+	Data []byte
+	PTS  time.Duration
+	DTS  time.Duration
+	Key  bool
+	// Seq is the source frame number of a video packet.
+	Seq uint64
+}
+
+var packetPool = sync.Pool{New: func() any { return &Packet{Data: make([]byte, 0, 64<<10)} }}
+
+// NewPacket returns an empty packet from the pool.
+func NewPacket(kind Kind) *Packet {
+	p := packetPool.Get().(*Packet)
+	p.Kind = kind
+	p.Data = p.Data[:0]
+	p.PTS, p.DTS, p.Key, p.Seq = 0, 0, false, 0
+	return p
+}
+
+// Release returns p to the pool.
+func (p *Packet) Release() {
+	if cap(p.Data) > 4<<20 {
+		p.Data = nil // do not keep an outsized buffer alive
+		p.Data = make([]byte, 0, 64<<10)
+	}
+	packetPool.Put(p)
+}
+
+// KeyframeClock decides when to force an IDR so that keyframes come every
+// interval of capture time, whatever frames were dropped on the way.
+type KeyframeClock struct {
+	Interval time.Duration
+	last     time.Duration
+	started  bool
+	pending  bool
+}
+
+// Request asks for an IDR on the next frame (a new viewer, a reconnect).
+func (k *KeyframeClock) Request() { k.pending = true }
+
+// Due reports whether the frame at pts must be an IDR, and records it.
+// A frame within half a millisecond of the period counts as due.
+func (k *KeyframeClock) Due(pts time.Duration) bool {
+	if !k.started || k.pending || pts-k.last >= k.Interval-time.Millisecond {
+		k.started, k.pending, k.last = true, false, pts
+		return true
+	}
+	return false
+}

@@ -1,0 +1,287 @@
+package stream
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pitchbox/pitchbox/encode"
+	"github.com/pitchbox/pitchbox/encode/h264"
+)
+
+// Options tune a Publisher. Zero values take the defaults.
+type Options struct {
+	// QueueLen bounds the packets waiting to be sent (default 512, about
+	// seven seconds of 30 fps video with its audio).
+	QueueLen int
+	// Backoff between attempts after a failure (default 0.5 s to 30 s).
+	Backoff Backoff
+	// RejectedBackoff between attempts after the server refused the stream
+	// (default 15 s to 2 min): the key may be valid again later (IVS refuses
+	// an early reconnect after a hard drop), but it is never hammered.
+	RejectedBackoff Backoff
+	// StableAfter is how long a session must last for the backoff to start
+	// over (default 30 s).
+	StableAfter time.Duration
+	// RequestKeyframe asks the encoder for an IDR (after a drop or on
+	// reconnect, so the stream restarts at once).
+	RequestKeyframe func()
+	// AudioConfig is the AAC AudioSpecificConfig sent in the header.
+	AudioConfig []byte
+	Logger      *slog.Logger
+}
+
+// Status is a snapshot of the publisher.
+type Status struct {
+	State       State     `json:"state"`
+	Destination string    `json:"destination"`
+	LastError   string    `json:"last_error,omitempty"`
+	Connects    uint64    `json:"connects"`
+	Reconnects  uint64    `json:"reconnects"`
+	Dropped     uint64    `json:"dropped_packets"`
+	SentVideo   uint64    `json:"sent_video_frames"`
+	SentBytes   uint64    `json:"sent_bytes"`
+	LiveSince   time.Time `json:"live_since,omitzero"`
+	NextAttempt time.Time `json:"next_attempt,omitzero"`
+}
+
+// Publisher sends packets to a Destination from its own goroutine.
+type Publisher struct {
+	dest  Destination
+	opt   Options
+	log   *slog.Logger
+	queue chan *encode.Packet
+
+	needKey atomic.Bool
+	dropped atomic.Uint64
+
+	mu     sync.Mutex
+	status Status
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// NewPublisher starts publishing to dest. Close stops it.
+func NewPublisher(dest Destination, opt Options) *Publisher {
+	if opt.QueueLen <= 0 {
+		opt.QueueLen = 512
+	}
+	if opt.Backoff.Min == 0 {
+		opt.Backoff.Min, opt.Backoff.Max = 500*time.Millisecond, 30*time.Second
+	}
+	if opt.RejectedBackoff.Min == 0 {
+		opt.RejectedBackoff.Min, opt.RejectedBackoff.Max = 15*time.Second, 2*time.Minute
+	}
+	if opt.StableAfter == 0 {
+		opt.StableAfter = 30 * time.Second
+	}
+	if opt.RequestKeyframe == nil {
+		opt.RequestKeyframe = func() {}
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &Publisher{
+		dest: dest, opt: opt, log: opt.Logger.With("destination", dest.String()),
+		queue:  make(chan *encode.Packet, opt.QueueLen),
+		cancel: cancel, done: make(chan struct{}),
+	}
+	p.status.Destination = dest.String()
+	p.status.State = Connecting
+	p.needKey.Store(true)
+	go p.run(ctx)
+	return p
+}
+
+// Submit hands a packet over without ever blocking. The publisher owns it
+// from then on. When the queue is full the packet is dropped, and video is
+// dropped until the next keyframe (a keyframe is requested).
+func (p *Publisher) Submit(pkt *encode.Packet) {
+	if pkt.Kind == encode.Video {
+		if pkt.Key {
+			p.needKey.Store(false)
+		} else if p.needKey.Load() {
+			p.drop(pkt)
+			return
+		}
+	}
+	select {
+	case p.queue <- pkt:
+	default:
+		p.drop(pkt)
+		if pkt.Kind == encode.Video && !p.needKey.Swap(true) {
+			p.opt.RequestKeyframe()
+		}
+	}
+}
+
+func (p *Publisher) drop(pkt *encode.Packet) {
+	p.dropped.Add(1)
+	pkt.Release()
+}
+
+// Status returns a snapshot.
+func (p *Publisher) Status() Status {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.status
+	s.Dropped = p.dropped.Load()
+	return s
+}
+
+// Close ends the session cleanly and stops the publisher.
+func (p *Publisher) Close() {
+	p.cancel()
+	<-p.done
+	for {
+		select {
+		case pkt := <-p.queue:
+			pkt.Release()
+		default:
+			return
+		}
+	}
+}
+
+func (p *Publisher) setState(f func(s *Status)) {
+	p.mu.Lock()
+	f(&p.status)
+	p.mu.Unlock()
+}
+
+func (p *Publisher) run(ctx context.Context) {
+	defer close(p.done)
+	for ctx.Err() == nil {
+		first := p.awaitKeyframe(ctx)
+		if first == nil {
+			return
+		}
+		sps, pps := h264.ParamSets(first.Data)
+		h := Header{SPS: append([]byte(nil), sps...), PPS: append([]byte(nil), pps...), AudioConfig: p.opt.AudioConfig}
+		sess, err := p.dest.Open(ctx, h)
+		if err != nil {
+			first.Release()
+			if ctx.Err() != nil {
+				return
+			}
+			p.failed(ctx, err)
+			continue
+		}
+		started := time.Now()
+		p.setState(func(s *Status) {
+			s.State, s.LastError, s.LiveSince, s.NextAttempt = Live, "", started, time.Time{}
+			s.Connects++
+		})
+		p.log.Info("stream: live")
+		err = p.pump(ctx, sess, first)
+		cerr := sess.Close()
+		if ctx.Err() != nil {
+			if cerr != nil {
+				p.log.Warn("stream: close", "err", cerr)
+			}
+			p.setState(func(s *Status) { s.State, s.LiveSince = Idle, time.Time{} })
+			p.log.Info("stream: stopped")
+			return
+		}
+		if time.Since(started) >= p.opt.StableAfter {
+			p.opt.Backoff.Reset()
+			p.opt.RejectedBackoff.Reset()
+		}
+		p.setState(func(s *Status) { s.Reconnects++ })
+		p.failed(ctx, err)
+	}
+}
+
+// awaitKeyframe drops everything queued until a video keyframe arrives.
+func (p *Publisher) awaitKeyframe(ctx context.Context) *encode.Packet {
+	p.opt.RequestKeyframe()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case pkt := <-p.queue:
+			if pkt.Kind == encode.Video && pkt.Key {
+				return pkt
+			}
+			p.drop(pkt)
+		}
+	}
+}
+
+// pump sends packets until the session fails or ctx ends. Timestamps start
+// at zero with the session's first keyframe.
+func (p *Publisher) pump(ctx context.Context, sess Session, first *encode.Packet) error {
+	base := first.DTS
+	pkt := first
+	var sentVideo, sentBytes uint64
+	defer func() {
+		p.setState(func(s *Status) { s.SentVideo += sentVideo; s.SentBytes += sentBytes })
+	}()
+	flush := time.NewTicker(time.Second)
+	defer flush.Stop()
+	for {
+		if pkt != nil {
+			var err error
+			if pkt.DTS >= base {
+				if pkt.Kind == encode.Video {
+					err = sess.WriteVideo(pkt, pkt.DTS-base)
+					sentVideo++
+				} else {
+					err = sess.WriteAudio(pkt, pkt.DTS-base)
+				}
+				sentBytes += uint64(len(pkt.Data))
+			}
+			pkt.Release()
+			pkt = nil
+			if err != nil {
+				return err
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-sess.Done():
+			return sess.Err()
+		case pkt = <-p.queue:
+		case <-flush.C:
+			p.setState(func(s *Status) { s.SentVideo += sentVideo; s.SentBytes += sentBytes })
+			sentVideo, sentBytes = 0, 0
+		}
+	}
+}
+
+// failed records err and waits out the backoff, dropping what is queued
+// meanwhile so that memory stays flat and the next session starts fresh.
+func (p *Publisher) failed(ctx context.Context, err error) {
+	var d time.Duration
+	state := Reconnecting
+	if IsRejected(err) {
+		state = Rejected
+		d = p.opt.RejectedBackoff.Next()
+	} else {
+		d = p.opt.Backoff.Next()
+	}
+	next := time.Now().Add(d)
+	p.setState(func(s *Status) {
+		s.State, s.LastError, s.LiveSince, s.NextAttempt = state, err.Error(), time.Time{}, next
+	})
+	p.log.Warn("stream: "+state.String(), "err", err, "retry_in", d.Round(time.Millisecond))
+	p.needKey.Store(true)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			p.setState(func(s *Status) { s.State = Connecting })
+			return
+		case pkt := <-p.queue:
+			p.drop(pkt)
+		}
+	}
+}

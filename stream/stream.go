@@ -1,0 +1,104 @@
+// Package stream publishes the encoded stream: to an RTMP or RTMPS ingest
+// (Amazon IVS, or any RTMP server) or to a local FLV recording. The
+// Publisher never blocks the encoder: it queues a bounded number of packets,
+// drops to the next keyframe when behind, and reconnects with exponential
+// backoff and jitter, slowly when the server refuses the key or URL.
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pitchbox/pitchbox/encode"
+)
+
+// Header is what a destination needs before the first packet.
+type Header struct {
+	SPS, PPS []byte
+	// AudioConfig is the AAC AudioSpecificConfig.
+	AudioConfig []byte
+	Width       int
+	Height      int
+	FPS         int
+}
+
+// Destination is somewhere a stream can be published.
+type Destination interface {
+	// Open connects and sends the stream headers.
+	Open(ctx context.Context, h Header) (Session, error)
+	// String describes the destination with secrets masked.
+	String() string
+}
+
+// Session is one open connection or file.
+type Session interface {
+	// WriteVideo sends an H.264 access unit (Annex B) stamped ts from the
+	// start of the session; WriteAudio one AAC frame.
+	WriteVideo(p *encode.Packet, ts time.Duration) error
+	WriteAudio(p *encode.Packet, ts time.Duration) error
+	// Done is closed when the peer ends the session.
+	Done() <-chan struct{}
+	// Err says why Done was closed.
+	Err() error
+	// Close ends the session cleanly.
+	Close() error
+}
+
+// RejectedError means the server answered and refused the stream: a wrong
+// stream key, app or URL, or an untrusted certificate. Retrying at once will
+// not help, so the publisher retries slowly.
+type RejectedError struct {
+	Reason string
+}
+
+func (e *RejectedError) Error() string { return "stream: refused by the server: " + e.Reason }
+
+// IsRejected reports whether err is a RejectedError.
+func IsRejected(err error) bool {
+	var r *RejectedError
+	return errors.As(err, &r)
+}
+
+// State is the publisher's state.
+type State int
+
+// States.
+const (
+	Idle State = iota
+	Connecting
+	Live
+	Reconnecting
+	Rejected
+)
+
+func (s State) String() string {
+	switch s {
+	case Idle:
+		return "idle"
+	case Connecting:
+		return "connecting"
+	case Live:
+		return "live"
+	case Reconnecting:
+		return "reconnecting"
+	case Rejected:
+		return "rejected"
+	}
+	return fmt.Sprintf("State(%d)", int(s))
+}
+
+// MarshalText makes State a string in JSON.
+func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText parses a state name.
+func (s *State) UnmarshalText(b []byte) error {
+	for st := Idle; st <= Rejected; st++ {
+		if st.String() == string(b) {
+			*s = st
+			return nil
+		}
+	}
+	return fmt.Errorf("stream: unknown state %q", b)
+}

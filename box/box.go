@@ -1,0 +1,367 @@
+// Package box is the appliance: it builds every stage from the config,
+// runs the capture → composite → encode → publish pipeline, owns the
+// live/idle state machine, and answers the control API (show a preset,
+// clear, go live, stop, status, preview). It is the only package that knows
+// all the others.
+package box
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pitchbox/pitchbox/audio"
+	"github.com/pitchbox/pitchbox/config"
+	"github.com/pitchbox/pitchbox/encode"
+	"github.com/pitchbox/pitchbox/encode/x264"
+	"github.com/pitchbox/pitchbox/frame"
+	"github.com/pitchbox/pitchbox/overlay"
+	"github.com/pitchbox/pitchbox/stream"
+)
+
+// Version is set at build time (-ldflags "-X .../box.Version=…").
+var Version = "dev"
+
+// poolFrames bounds frames alive at once: one being captured, a couple
+// queued, one being composited and encoded, one held by a snapshot.
+const poolFrames = 6
+
+// Box is a running pitchbox.
+type Box struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	started time.Time
+
+	width, height, fps int
+
+	src     *supervisedSource
+	enc     encode.Encoder
+	comp    overlay.Compositor
+	scenes  map[string]*overlay.Scene
+	order   []string
+	keyReq  atomic.Bool
+	dest    stream.Destination
+	tlsConf *tls.Config
+
+	mu        sync.Mutex
+	pub       *stream.Publisher
+	lastAct   Action
+	recording string
+
+	livePub atomic.Pointer[stream.Publisher]
+	stats   stats
+	snapReq   chan chan struct{}
+	snapMu    sync.Mutex
+	snapFrame *frame.Frame
+}
+
+// Action is the last control action, for status.
+type Action struct {
+	Action string    `json:"action"`
+	Source string    `json:"source"`
+	At     time.Time `json:"at"`
+}
+
+// New builds a box from cfg: opens the camera (or the test pattern), renders
+// every preset at the frame size and opens the encoder. Errors caused by the
+// configuration satisfy config.IsInvalid.
+func New(cfg *config.Config, log *slog.Logger) (*Box, error) {
+	if err := cfg.PrepareStateDir(); err != nil {
+		return nil, err
+	}
+	b := &Box{cfg: cfg, log: log, started: time.Now(), scenes: map[string]*overlay.Scene{}, snapReq: make(chan chan struct{})}
+	src, err := openSource(cfg.Camera, log)
+	if err != nil {
+		return nil, err
+	}
+	b.src = src
+	b.width, b.height = src.size()
+	b.fps = cfg.Camera.FPS
+	if b.snapFrame, err = frame.New(b.width, b.height); err != nil {
+		src.Close()
+		return nil, err
+	}
+	log.Info("box: source", "source", src.Describe())
+	for _, p := range cfg.Presets {
+		spec := overlay.Spec{Name: p.Name, QR: p.QR, Image: p.Image, Size: p.Size}
+		if p.X != nil && p.Y != nil {
+			spec.Position, spec.X, spec.Y = overlay.XY, *p.X, *p.Y
+		} else {
+			pos := p.Position
+			if pos == "" {
+				pos = "bottom-right"
+			}
+			spec.Position, _ = overlay.ParsePosition(pos)
+		}
+		o, err := overlay.Build(spec, b.width, b.height)
+		if err != nil {
+			src.Close()
+			return nil, &config.Error{Key: fmt.Sprintf("preset[%q]", p.Name), Msg: err.Error()}
+		}
+		b.scenes[p.Name] = &overlay.Scene{Name: p.Name, Overlays: []*overlay.Overlay{o}}
+		b.order = append(b.order, p.Name)
+	}
+	enc, err := openEncoder(cfg.Encoder, b.width, b.height, b.fps)
+	if err != nil {
+		src.Close()
+		return nil, err
+	}
+	b.enc = enc
+	log.Info("box: encoder", "encoder", enc.Name(), "bitrate_kbps", cfg.Encoder.BitrateKbps, "keyframe_s", cfg.Encoder.KeyframeSeconds)
+	if err := b.makeDestination(); err != nil {
+		src.Close()
+		enc.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+func openEncoder(c config.Encoder, w, h, fps int) (encode.Encoder, error) {
+	s := encode.Settings{Width: w, Height: h, FPS: fps, BitrateKbps: c.BitrateKbps,
+		KeyframeInterval: time.Duration(c.KeyframeSeconds) * time.Second, Preset: c.Preset}
+	switch c.Backend {
+	case "auto", "x264":
+		e, err := x264.New(s)
+		if err != nil {
+			if errors.Is(err, encode.ErrUnavailable) {
+				return nil, fmt.Errorf("box: no H.264 encoder: %w (build with cgo and libx264-dev)", err)
+			}
+			return nil, fmt.Errorf("box: %w", err)
+		}
+		return e, nil
+	}
+	return nil, &config.Error{Key: "encoder.backend", Msg: fmt.Sprintf("%q is not available", c.Backend)}
+}
+
+func (b *Box) makeDestination() error {
+	out := b.cfg.Output
+	if out.Recording() {
+		dir := filepath.Join(b.cfg.StateDir, "recordings")
+		b.dest = &stream.File{Dir: dir, OnOpen: func(p string) {
+			b.mu.Lock()
+			b.recording = p
+			b.mu.Unlock()
+			b.log.Info("box: recording", "file", p)
+		}}
+		return nil
+	}
+	u, err := b.cfg.StreamURL()
+	if err != nil {
+		return err
+	}
+	r := &stream.RTMP{URL: u}
+	if out.CAFile != "" {
+		pem, err := os.ReadFile(out.CAFile)
+		if err != nil {
+			return &config.Error{Key: "output.ca_file", Msg: err.Error()}
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return &config.Error{Key: "output.ca_file", Msg: out.CAFile + " holds no PEM certificate"}
+		}
+		r.TLS = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	b.dest = r
+	return nil
+}
+
+// Size reports the frame size of the pipeline.
+func (b *Box) Size() (w, h int) { return b.width, b.height }
+
+// Run runs the pipeline until ctx ends, then stops the stream cleanly.
+func (b *Box) Run(ctx context.Context) error {
+	if b.cfg.Output.AutostartOn() {
+		if err := b.GoLive("autostart"); err != nil {
+			return err
+		}
+	}
+	frames := make(chan *frame.Frame, 2)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(frames)
+		b.capture(ctx, frames)
+	}()
+	b.process(ctx, frames)
+	wg.Wait()
+	b.StopLive("shutdown")
+	b.src.Close()
+	b.enc.Close()
+	return nil
+}
+
+// capture reads the source and hands frames on; when the consumer is
+// behind, the newest frame is dropped (counted), never queued without bound.
+func (b *Box) capture(ctx context.Context, out chan<- *frame.Frame) {
+	for {
+		f, err := b.src.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			b.log.Error("box: source", "err", err)
+			continue
+		}
+		b.stats.captured.Add(1)
+		select {
+		case out <- f:
+		default:
+			b.stats.dropped.Add(1)
+			f.Release()
+		}
+	}
+}
+
+// process composites, serves snapshots, and encodes while live.
+func (b *Box) process(ctx context.Context, in <-chan *frame.Frame) {
+	kc := encode.KeyframeClock{Interval: time.Duration(b.cfg.Encoder.KeyframeSeconds) * time.Second}
+	var silence audio.Silence
+	var audioPkts []*encode.Packet
+	var current *stream.Publisher
+	var snap chan struct{}
+	for {
+		select {
+		case <-ctx.Done():
+			// Drain so the capture goroutine can finish.
+			for f := range in {
+				f.Release()
+			}
+			return
+		case r := <-b.snapReq:
+			// Served with the next composited frame.
+			snap = r
+		case f, ok := <-in:
+			if !ok {
+				return
+			}
+			b.handle(f, &kc, &silence, &audioPkts, &current)
+			if snap != nil {
+				b.snapFrame.CopyFrom(f)
+				close(snap)
+				snap = nil
+			}
+			f.Release()
+		}
+	}
+}
+
+// handle composites f and, while live, encodes and submits it with the
+// audio due up to its time. The caller releases f.
+func (b *Box) handle(f *frame.Frame, kc *encode.KeyframeClock, silence *audio.Silence, audioPkts *[]*encode.Packet, current **stream.Publisher) {
+	scene := b.comp.Apply(f)
+	b.stats.scene.Store(scene)
+	pub := b.livePub.Load()
+	if pub != *current {
+		// A new session: restart the audio clock and begin with an IDR.
+		*current = pub
+		*silence = audio.Silence{}
+		kc.Request()
+	}
+	if pub == nil {
+		return
+	}
+	if b.keyReq.Swap(false) {
+		kc.Request()
+	}
+	pkt, err := b.enc.Encode(f, kc.Due(f.PTS))
+	if err != nil {
+		b.log.Error("box: encode", "err", err)
+		return
+	}
+	if pkt == nil {
+		return
+	}
+	b.stats.encoded.Add(1)
+	b.stats.addBytes(len(pkt.Data), f.PTS)
+	*audioPkts = silence.Until((*audioPkts)[:0], pkt.DTS)
+	for _, a := range *audioPkts {
+		pub.Submit(a)
+	}
+	pub.Submit(pkt)
+}
+
+// RequestKeyframe asks for an IDR on the next encoded frame.
+func (b *Box) RequestKeyframe() { b.keyReq.Store(true) }
+
+// Presets lists preset names in config order.
+func (b *Box) Presets() []string { return append([]string(nil), b.order...) }
+
+// Show puts the named preset on the picture from the next frame on.
+func (b *Box) Show(name, source string) error {
+	s, ok := b.scenes[name]
+	if !ok {
+		return &NotFoundError{Name: name, Known: b.order}
+	}
+	b.comp.Set(s)
+	b.act("show "+name, source)
+	return nil
+}
+
+// Clear removes any overlay from the next frame on.
+func (b *Box) Clear(source string) {
+	b.comp.Set(nil)
+	b.act("clear", source)
+}
+
+// GoLive starts publishing (or recording). It is a no-op when live.
+func (b *Box) GoLive(source string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.pub != nil {
+		return nil
+	}
+	b.pub = stream.NewPublisher(b.dest, stream.Options{
+		RequestKeyframe: b.RequestKeyframe,
+		AudioConfig:     audio.AudioSpecificConfig,
+		Logger:          b.log,
+	})
+	b.livePub.Store(b.pub)
+	b.lastAct = Action{Action: "live start", Source: source, At: time.Now()}
+	b.log.Info("box: going live", "destination", b.dest.String(), "by", source)
+	return nil
+}
+
+// StopLive ends the stream cleanly. It is a no-op when not live.
+func (b *Box) StopLive(source string) {
+	b.mu.Lock()
+	pub := b.pub
+	b.pub = nil
+	b.livePub.Store(nil)
+	if pub != nil {
+		b.lastAct = Action{Action: "live stop", Source: source, At: time.Now()}
+	}
+	b.mu.Unlock()
+	if pub != nil {
+		pub.Close()
+		b.log.Info("box: stopped", "by", source)
+	}
+}
+
+func (b *Box) act(what, source string) {
+	b.mu.Lock()
+	b.lastAct = Action{Action: what, Source: source, At: time.Now()}
+	b.mu.Unlock()
+	b.log.Info("box: "+what, "by", source)
+}
+
+// NotFoundError is returned for an unknown preset.
+type NotFoundError struct {
+	Name  string
+	Known []string
+}
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("box: no preset named %q (presets: %v)", e.Name, e.Known)
+}
+
+// NotFound marks the error as a missing thing for the API (404).
+func (e *NotFoundError) NotFound() bool { return true }

@@ -1,0 +1,116 @@
+package box
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/pitchbox/pitchbox/config"
+	"github.com/pitchbox/pitchbox/frame"
+	"github.com/pitchbox/pitchbox/frame/testpattern"
+	"github.com/pitchbox/pitchbox/v4l2"
+)
+
+// retryCamera is how often a missing camera is looked for again.
+const retryCamera = time.Second
+
+// supervisedSource is the camera with a fallback: when the camera is
+// missing or lost it delivers a "CAMERA LOST" slate at the same size and
+// rate and reopens the camera by itself when it is back. In test-pattern
+// mode it is just the pattern.
+type supervisedSource struct {
+	log     *slog.Logger
+	path    string // "" in test-pattern mode
+	w, h    int
+	fps     int
+	cam     *v4l2.Camera
+	pattern *testpattern.Pattern
+	lastTry time.Time
+}
+
+func openSource(c config.Camera, log *slog.Logger) (*supervisedSource, error) {
+	s := &supervisedSource{log: log, w: c.Width, h: c.Height, fps: c.FPS}
+	switch c.Device {
+	case "testpattern":
+	case "auto":
+		s.path = v4l2.FirstCapture()
+		if s.path == "" {
+			log.Warn("box: no camera found; using the test pattern", "camera.device", "auto")
+		}
+	default:
+		s.path = c.Device
+	}
+	if s.path != "" {
+		cam, err := v4l2.OpenCamera(s.path, c.Width, c.Height, c.FPS, poolFrames)
+		if err != nil {
+			log.Warn("box: camera unavailable; showing the camera-lost slate until it is back", "err", err)
+		} else {
+			s.cam = cam
+			s.w, s.h = cam.Size()
+		}
+		s.lastTry = time.Now()
+	}
+	pool, err := frame.NewPool(s.w, s.h, poolFrames)
+	if err != nil {
+		return nil, fmt.Errorf("box: %w", err)
+	}
+	s.pattern, err = testpattern.New(pool, c.FPS)
+	if err != nil {
+		return nil, fmt.Errorf("box: %w", err)
+	}
+	if s.path != "" {
+		s.pattern.Label = "CAMERA LOST"
+	}
+	return s, nil
+}
+
+func (s *supervisedSource) size() (int, int) { return s.w, s.h }
+
+// Describe implements frame.Source.
+func (s *supervisedSource) Describe() string {
+	if s.cam != nil {
+		return s.cam.Describe()
+	}
+	if s.path != "" {
+		return s.path + " (lost: showing slate)"
+	}
+	return s.pattern.Describe()
+}
+
+// Next implements frame.Source.
+func (s *supervisedSource) Next(ctx context.Context) (*frame.Frame, error) {
+	if s.cam != nil {
+		f, err := s.cam.Next(ctx)
+		if err == nil || ctx.Err() != nil {
+			return f, err
+		}
+		s.log.Error("box: camera lost; showing the slate", "err", err, "device_lost", errors.Is(err, frame.ErrDeviceLost))
+		s.cam.Close()
+		s.cam = nil
+		s.lastTry = time.Now()
+	}
+	if s.path != "" && time.Since(s.lastTry) >= retryCamera {
+		s.lastTry = time.Now()
+		cam, err := v4l2.OpenCamera(s.path, s.w, s.h, s.fps, poolFrames)
+		if err == nil {
+			if w, h := cam.Size(); w == s.w && h == s.h {
+				s.log.Info("box: camera back", "source", cam.Describe())
+				s.cam = cam
+				return s.Next(ctx)
+			}
+			s.log.Warn("box: camera came back at another size; keeping the slate", "source", cam.Describe())
+			cam.Close()
+		}
+	}
+	return s.pattern.Next(ctx)
+}
+
+// Close implements frame.Source.
+func (s *supervisedSource) Close() error {
+	if s.cam != nil {
+		return s.cam.Close()
+	}
+	return nil
+}

@@ -1,0 +1,153 @@
+package box
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"image/jpeg"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pitchbox/pitchbox/overlay"
+	"github.com/pitchbox/pitchbox/stream"
+)
+
+type stats struct {
+	captured atomic.Uint64
+	dropped  atomic.Uint64
+	encoded  atomic.Uint64
+	bytes    atomic.Uint64
+	scene    atomic.Pointer[overlay.Scene]
+
+	mu         sync.Mutex
+	lastAt     time.Time
+	lastFrames uint64
+	lastBytes  uint64
+	fps        float64
+	kbps       float64
+}
+
+func (s *stats) addBytes(n int, _ time.Duration) { s.bytes.Add(uint64(n)) }
+
+// rates returns the capture frame rate and the encoded bitrate measured
+// over the time since the previous measurement (at least one second).
+func (s *stats) rates() (fps, kbps float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	frames, bytes := s.captured.Load(), s.bytes.Load()
+	if s.lastAt.IsZero() {
+		s.lastAt, s.lastFrames, s.lastBytes = now, frames, bytes
+		return 0, 0
+	}
+	if d := now.Sub(s.lastAt); d >= time.Second {
+		s.fps = float64(frames-s.lastFrames) / d.Seconds()
+		s.kbps = float64(bytes-s.lastBytes) * 8 / 1000 / d.Seconds()
+		s.lastAt, s.lastFrames, s.lastBytes = now, frames, bytes
+	}
+	return s.fps, s.kbps
+}
+
+// Status is the box's state as the control API reports it.
+type Status struct {
+	Version       string         `json:"version"`
+	State         string         `json:"state"`
+	Source        string         `json:"source"`
+	Size          string         `json:"size"`
+	Encoder       string         `json:"encoder"`
+	Scene         string         `json:"scene"`
+	Presets       []string       `json:"presets"`
+	FPS           float64        `json:"fps"`
+	BitrateKbps   float64        `json:"bitrate_kbps"`
+	Captured      uint64         `json:"captured_frames"`
+	Encoded       uint64         `json:"encoded_frames"`
+	DroppedFrames uint64         `json:"dropped_frames"`
+	UptimeSeconds int64          `json:"uptime_seconds"`
+	Recording     string         `json:"recording,omitempty"`
+	LastAction    *Action        `json:"last_action,omitempty"`
+	Stream        *stream.Status `json:"stream,omitempty"`
+}
+
+// Status returns a snapshot of the box.
+func (b *Box) Status() Status {
+	fps, kbps := b.stats.rates()
+	st := Status{
+		Version:       Version,
+		State:         "idle",
+		Source:        b.src.Describe(),
+		Size:          itoa(b.width) + "x" + itoa(b.height),
+		Encoder:       b.enc.Name(),
+		Presets:       b.Presets(),
+		FPS:           round1(fps),
+		BitrateKbps:   round1(kbps),
+		Captured:      b.stats.captured.Load(),
+		Encoded:       b.stats.encoded.Load(),
+		DroppedFrames: b.stats.dropped.Load(),
+		UptimeSeconds: int64(time.Since(b.started).Seconds()),
+	}
+	if sc := b.comp.Current(); sc != nil {
+		st.Scene = sc.Name
+	}
+	b.mu.Lock()
+	pub := b.pub
+	if !b.lastAct.At.IsZero() {
+		a := b.lastAct
+		st.LastAction = &a
+	}
+	st.Recording = b.recording
+	b.mu.Unlock()
+	if pub != nil {
+		ps := pub.Status()
+		st.Stream = &ps
+		st.State = ps.State.String()
+	}
+	return st
+}
+
+func round1(v float64) float64 { return float64(int64(v*10+0.5)) / 10 }
+
+func itoa(n int) string {
+	var b [20]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			return string(b[i:])
+		}
+	}
+}
+
+// ErrNoFrames is returned by Snapshot when the pipeline delivers no frame.
+var ErrNoFrames = errors.New("box: no frame arrived for the preview (is the pipeline running?)")
+
+// Snapshot returns the next composited frame, overlay included, as a JPEG
+// of the given quality: what buyers see.
+func (b *Box) Snapshot(ctx context.Context, quality int) ([]byte, error) {
+	b.snapMu.Lock()
+	defer b.snapMu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	done := make(chan struct{})
+	select {
+	case b.snapReq <- done:
+	case <-ctx.Done():
+		return nil, ErrNoFrames
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return nil, ErrNoFrames
+	}
+	f := b.snapFrame
+	img := &image.YCbCr{Y: f.Y, Cb: f.U, Cr: f.V, YStride: f.YStride, CStride: f.CStride,
+		SubsampleRatio: image.YCbCrSubsampleRatio420, Rect: image.Rect(0, 0, f.Width, f.Height)}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

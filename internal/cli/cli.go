@@ -1,0 +1,349 @@
+// Package cli implements the pitchbox command line: flag parsing, the run
+// command's wiring, and the commands that talk to a running box over its
+// control socket.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/pitchbox/pitchbox/box"
+	"github.com/pitchbox/pitchbox/config"
+	"github.com/pitchbox/pitchbox/panel"
+	"github.com/pitchbox/pitchbox/v4l2"
+)
+
+// Exit codes.
+const (
+	ExitOK      = 0
+	ExitFailure = 1
+	ExitUsage   = 2
+)
+
+// usageError is bad command-line use or configuration.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+const usage = `usage: pitchbox COMMAND [flags]
+
+commands:
+  run [--config FILE] [--socket PATH]   run the box (no --config: built-in defaults)
+  status [--json]                       show the running box's state
+  show PRESET                           put a preset on the picture
+  clear                                 remove the overlay
+  live start|stop                       go live / end the stream
+  snapshot FILE.jpg                     save the outgoing picture as JPEG
+  devices [--json]                      list cameras with formats, sizes and rates
+  version                               print the version
+
+Commands that talk to a running box take --socket PATH, or --config FILE to
+use its [control] socket; the default is ` + "`%s`" + `.
+`
+
+// Main runs the command line and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	err := run(args, stdout, stderr)
+	if err == nil {
+		return ExitOK
+	}
+	var ue *usageError
+	code := ExitFailure
+	if errors.As(err, &ue) || config.IsInvalid(err) {
+		code = ExitUsage
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintln(stderr, "pitchbox: "+line)
+	}
+	return code
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintf(stderr, usage, config.DefaultSocket())
+		return &usageError{"no command given"}
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "run":
+		return cmdRun(rest, stderr)
+	case "status":
+		return cmdStatus(rest, stdout)
+	case "show":
+		return cmdSimple(rest, stdout, "show", 1, func(a []string) (string, string) {
+			return "POST", "/api/presets/" + url.PathEscape(a[0]) + "/show"
+		})
+	case "clear":
+		return cmdSimple(rest, stdout, "clear", 0, func([]string) (string, string) { return "POST", "/api/clear" })
+	case "live":
+		return cmdSimple(rest, stdout, "live", 1, func(a []string) (string, string) { return "POST", "/api/live/" + a[0] })
+	case "snapshot":
+		return cmdSnapshot(rest, stdout)
+	case "devices":
+		return cmdDevices(rest, stdout)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "pitchbox", box.Version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprintf(stdout, usage, config.DefaultSocket())
+		return nil
+	}
+	return &usageError{fmt.Sprintf("unknown command %q (commands: run, status, show, clear, live, snapshot, devices, version)", cmd)}
+}
+
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return &usageError{fmt.Sprintf("%s: %v", fs.Name(), err)}
+	}
+	return nil
+}
+
+func cmdRun(args []string, stderr io.Writer) error {
+	fs := newFlags("run")
+	cfgPath := fs.String("config", "", "configuration file (TOML)")
+	socket := fs.String("socket", "", "control socket path")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return &usageError{fmt.Sprintf("run: unexpected argument %q", fs.Arg(0))}
+	}
+	cfg := config.Defaults()
+	if *cfgPath != "" {
+		var err error
+		if cfg, err = config.Load(*cfgPath); err != nil {
+			return err
+		}
+	}
+	if *socket != "" {
+		cfg.Control.Socket = *socket
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level(cfg.Log.Level)}))
+	if *cfgPath == "" {
+		log.Info("pitchbox: no --config given: running on built-in defaults", "state_dir", cfg.StateDir)
+	}
+	b, err := box.New(cfg, log)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer cancel()
+	stop, err := panel.ServeUnix(ctx, cfg.Control.Socket, panel.NewAPI(controller{b}, "cli"))
+	if err != nil {
+		return err
+	}
+	defer stop()
+	log.Info("pitchbox: running", "version", box.Version, "control", cfg.Control.Socket, "presets", b.Presets())
+	err = b.Run(ctx)
+	log.Info("pitchbox: stopped")
+	return err
+}
+
+// controller adapts the box to the API's interface.
+type controller struct{ *box.Box }
+
+func (c controller) Status() any { return c.Box.Status() }
+
+func level(s string) slog.Level {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(s))
+	return l
+}
+
+// clientFlags adds --socket and --config and returns a function that
+// resolves the client.
+func clientFlags(fs *flag.FlagSet) func() (*panel.Client, error) {
+	socket := fs.String("socket", "", "control socket path")
+	cfgPath := fs.String("config", "", "configuration file, for its [control] socket")
+	return func() (*panel.Client, error) {
+		if *socket != "" {
+			return panel.NewClient(*socket), nil
+		}
+		if *cfgPath != "" {
+			cfg, err := config.Load(*cfgPath)
+			if err != nil {
+				return nil, err
+			}
+			return panel.NewClient(cfg.Control.Socket), nil
+		}
+		return panel.NewClient(config.DefaultSocket()), nil
+	}
+}
+
+func cmdSimple(args []string, stdout io.Writer, name string, nargs int, req func([]string) (string, string)) error {
+	fs := newFlags(name)
+	client := clientFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != nargs {
+		switch name {
+		case "show":
+			return &usageError{"show: name one preset: pitchbox show PRESET"}
+		case "live":
+			return &usageError{"live: say start or stop: pitchbox live start|stop"}
+		}
+		return &usageError{name + ": takes no arguments"}
+	}
+	if name == "live" && fs.Arg(0) != "start" && fs.Arg(0) != "stop" {
+		return &usageError{fmt.Sprintf("live: %q is not allowed (allowed: start, stop)", fs.Arg(0))}
+	}
+	c, err := client()
+	if err != nil {
+		return err
+	}
+	method, path := req(fs.Args())
+	if _, err := c.Do(method, path); err != nil {
+		return err
+	}
+	switch name {
+	case "show":
+		fmt.Fprintf(stdout, "showing %s\n", fs.Arg(0))
+	case "clear":
+		fmt.Fprintln(stdout, "cleared")
+	case "live":
+		fmt.Fprintf(stdout, "live %s\n", fs.Arg(0))
+	}
+	return nil
+}
+
+func cmdStatus(args []string, stdout io.Writer) error {
+	fs := newFlags("status")
+	asJSON := fs.Bool("json", false, "print JSON")
+	client := clientFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	c, err := client()
+	if err != nil {
+		return err
+	}
+	body, err := c.Do("GET", "/api/status")
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		_, err = stdout.Write(body)
+		return err
+	}
+	var st box.Status
+	if err := json.Unmarshal(body, &st); err != nil {
+		return fmt.Errorf("status: unreadable answer: %w", err)
+	}
+	printStatus(stdout, st)
+	return nil
+}
+
+func printStatus(w io.Writer, st box.Status) {
+	scene := st.Scene
+	if scene == "" {
+		scene = "(none)"
+	}
+	fmt.Fprintf(w, "state:     %s\n", st.State)
+	fmt.Fprintf(w, "source:    %s\n", st.Source)
+	fmt.Fprintf(w, "encoder:   %s, %s\n", st.Encoder, st.Size)
+	fmt.Fprintf(w, "picture:   %.1f fps, %.0f kbps, %d dropped\n", st.FPS, st.BitrateKbps, st.DroppedFrames)
+	fmt.Fprintf(w, "overlay:   %s (presets: %s)\n", scene, strings.Join(st.Presets, ", "))
+	if s := st.Stream; s != nil {
+		fmt.Fprintf(w, "output:    %s\n", s.Destination)
+		if !s.LiveSince.IsZero() {
+			fmt.Fprintf(w, "on air:    %s\n", time.Since(s.LiveSince).Round(time.Second))
+		}
+		fmt.Fprintf(w, "reconnects: %d\n", s.Reconnects)
+		if s.LastError != "" {
+			fmt.Fprintf(w, "last error: %s\n", s.LastError)
+		}
+	}
+	if st.Recording != "" {
+		fmt.Fprintf(w, "recording: %s\n", st.Recording)
+	}
+	if a := st.LastAction; a != nil {
+		fmt.Fprintf(w, "last action: %s (%s, %s)\n", a.Action, a.Source, a.At.Format("15:04:05"))
+	}
+	fmt.Fprintf(w, "uptime:    %s\n", (time.Duration(st.UptimeSeconds) * time.Second).String())
+}
+
+func cmdSnapshot(args []string, stdout io.Writer) error {
+	fs := newFlags("snapshot")
+	client := clientFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return &usageError{"snapshot: name the output file: pitchbox snapshot FILE.jpg"}
+	}
+	c, err := client()
+	if err != nil {
+		return err
+	}
+	jpg, err := c.Do("GET", "/api/preview.jpg")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(fs.Arg(0), jpg, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "saved %s (%d bytes)\n", fs.Arg(0), len(jpg))
+	return nil
+}
+
+func cmdDevices(args []string, stdout io.Writer) error {
+	fs := newFlags("devices")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	devs, err := v4l2.Devices()
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if devs == nil {
+			devs = []v4l2.DeviceInfo{}
+		}
+		return enc.Encode(devs)
+	}
+	if len(devs) == 0 {
+		fmt.Fprintln(stdout, "no cameras found (pitchbox will use its test pattern)")
+		return nil
+	}
+	for _, d := range devs {
+		fmt.Fprintf(stdout, "%s  %s (%s)\n", d.Path, d.Name, d.Bus)
+		for _, f := range d.Formats {
+			fmt.Fprintf(stdout, "  %v  %s\n", f.FourCC, f.Description)
+			for _, s := range f.Sizes {
+				size := fmt.Sprintf("%dx%d", s.Width, s.Height)
+				if s.MaxWidth != s.Width || s.MaxHeight != s.Height {
+					size += fmt.Sprintf("…%dx%d", s.MaxWidth, s.MaxHeight)
+				}
+				rates := make([]string, len(s.Rates))
+				sort.Float64s(s.Rates)
+				for i, r := range s.Rates {
+					rates[i] = fmt.Sprintf("%g", r)
+				}
+				fmt.Fprintf(stdout, "    %-22s %s fps\n", size, strings.Join(rates, " "))
+			}
+		}
+	}
+	return nil
+}

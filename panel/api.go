@@ -1,0 +1,93 @@
+// Package panel serves pitchbox's JSON control API — the one the CLI uses
+// over the unix control socket and the web panel uses over the network —
+// from one set of handlers. The socket is authorised by its file
+// permissions.
+package panel
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+)
+
+// Controller is what the API needs from the box.
+type Controller interface {
+	Status() any
+	Show(name, source string) error
+	Clear(source string)
+	GoLive(source string) error
+	StopLive(source string)
+	Snapshot(ctx context.Context, quality int) ([]byte, error)
+}
+
+// NotFound is implemented by errors that mean "no such thing" (404).
+type NotFound interface{ NotFound() bool }
+
+// NewAPI returns the API handler. source labels the actions it takes in
+// logs and status ("cli", "panel").
+func NewAPI(c Controller, source string) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/status", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, c.Status())
+	})
+	mux.HandleFunc("POST /api/presets/{name}/show", func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("name")
+		if err := c.Show(name, source); err != nil {
+			var nf NotFound
+			if errors.As(err, &nf) && nf.NotFound() {
+				writeError(w, http.StatusNotFound, err)
+				return
+			}
+			writeError(w, http.StatusInternalServerError, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"scene": name})
+	})
+	mux.HandleFunc("POST /api/clear", func(w http.ResponseWriter, r *http.Request) {
+		c.Clear(source)
+		writeJSON(w, http.StatusOK, map[string]string{"scene": ""})
+	})
+	mux.HandleFunc("POST /api/live/start", func(w http.ResponseWriter, r *http.Request) {
+		if err := c.GoLive(source); err != nil {
+			writeError(w, http.StatusInternalServerError, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]bool{"live": true})
+	})
+	mux.HandleFunc("POST /api/live/stop", func(w http.ResponseWriter, r *http.Request) {
+		c.StopLive(source)
+		writeJSON(w, http.StatusOK, map[string]bool{"live": false})
+	})
+	mux.HandleFunc("GET /api/preview.jpg", func(w http.ResponseWriter, r *http.Request) {
+		jpg, err := c.Snapshot(r.Context(), 80)
+		if err != nil {
+			writeError(w, http.StatusServiceUnavailable, err)
+			return
+		}
+		w.Header().Set("Content-Type", "image/jpeg")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Write(jpg)
+	})
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, errors.New("panel: no such endpoint: "+r.Method+" "+r.URL.Path))
+	})
+	return mux
+}
+
+// ErrorBody is the JSON body of every error response.
+type ErrorBody struct {
+	Error string `json:"error"`
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, err error) {
+	writeJSON(w, code, ErrorBody{Error: err.Error()})
+}

@@ -1,0 +1,35 @@
+//go:build !linux
+
+package v4l2
+
+import (
+	"context"
+
+	"github.com/pitchbox/pitchbox/frame"
+)
+
+// Camera is unavailable on this system.
+type Camera struct{}
+
+// OpenCamera reports ErrUnsupported.
+func OpenCamera(path string, width, height, fps, poolSize int) (*Camera, error) {
+	return nil, ErrUnsupported
+}
+
+// Size is zero.
+func (c *Camera) Size() (int, int) { return 0, 0 }
+
+// Describe implements frame.Source.
+func (c *Camera) Describe() string { return "unsupported" }
+
+// Next implements frame.Source.
+func (c *Camera) Next(context.Context) (*frame.Frame, error) { return nil, ErrUnsupported }
+
+// Close implements frame.Source.
+func (c *Camera) Close() error { return nil }
+
+// Devices reports ErrUnsupported.
+func Devices() ([]DeviceInfo, error) { return nil, ErrUnsupported }
+
+// FirstCapture finds nothing.
+func FirstCapture() string { return "" }

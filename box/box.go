@@ -56,8 +56,8 @@ type Box struct {
 	lastAct   Action
 	recording string
 
-	livePub atomic.Pointer[stream.Publisher]
-	stats   stats
+	livePub   atomic.Pointer[stream.Publisher]
+	stats     stats
 	snapReq   chan chan struct{}
 	snapMu    sync.Mutex
 	snapFrame *frame.Frame

@@ -2,7 +2,7 @@ package config
 
 import (
 	"errors"
-		"net/url"
+	"net/url"
 
 	"github.com/pitchbox/pitchbox/overlay"
 )

@@ -243,4 +243,3 @@ func devNum(p string) int {
 	}
 	return n
 }
-

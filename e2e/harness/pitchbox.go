@@ -185,4 +185,3 @@ func RSS(pid int) (int64, error) {
 func CPUSeconds(ps *os.ProcessState) float64 {
 	return (ps.UserTime() + ps.SystemTime()).Seconds()
 }
-

@@ -1,0 +1,107 @@
+package box
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/jpeg"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/pitchbox/pitchbox/config"
+	"github.com/pitchbox/pitchbox/encode/x264"
+)
+
+func testConfig(t *testing.T) *config.Config {
+	c := config.Defaults()
+	c.StateDir = t.TempDir()
+	c.Camera.Device = "testpattern"
+	c.Camera.Width, c.Camera.Height, c.Camera.FPS = 320, 240, 30
+	c.Encoder.BitrateKbps = 500
+	c.Presets = []config.Preset{{Name: "buy", QR: "https://shop.example/1", Position: "center", Size: 0.8}}
+	return c
+}
+
+// TestBoxShowClearRecord runs the whole pipeline on the test pattern into
+// the FLV recorder: the preview shows the QR after Show and not after
+// Clear, and the recording grows.
+func TestBoxShowClearRecord(t *testing.T) {
+	if !x264.Available {
+		t.Fatal("this test needs the x264 backend (cgo + libx264-dev)")
+	}
+	c := testConfig(t)
+	b, err := New(c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- b.Run(ctx) }()
+	// How far the preview's overlay rectangle is from the QR's own luma:
+	// near zero while the QR is shown, far while the moving pattern is.
+	o := b.scenes["buy"].Overlays[0]
+	diff := func() float64 {
+		jpg, err := b.Snapshot(ctx, 95)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := jpeg.Decode(bytes.NewReader(jpg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		y := img.(*image.YCbCr)
+		var sum float64
+		for j := 0; j < o.H; j++ {
+			for i := 0; i < o.W; i++ {
+				d := float64(y.Y[y.YOffset(o.X+i, o.Y+j)]) - float64(o.Yp[j*o.W+i])
+				sum += max(d, -d)
+			}
+		}
+		return sum / float64(o.W*o.H)
+	}
+	if d := diff(); d < 30 {
+		t.Fatalf("before show the preview matches the QR (mean diff %.1f)", d)
+	}
+	if err := b.Show("buy", "test"); err != nil {
+		t.Fatal(err)
+	}
+	if d := diff(); d > 8 {
+		t.Fatalf("after show the preview differs from the QR by %.1f on average", d)
+	}
+	if err := b.Show("nope", "test"); err == nil {
+		t.Fatal("unknown preset shown")
+	}
+	b.Clear("test")
+	if d := diff(); d < 30 {
+		t.Fatalf("after clear the QR is still there (mean diff %.1f)", d)
+	}
+	st := b.Status()
+	if st.State != "live" || st.LastAction == nil || st.LastAction.Action != "clear" {
+		t.Fatalf("status %+v", st)
+	}
+	time.Sleep(500 * time.Millisecond)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	recs, _ := filepath.Glob(filepath.Join(c.StateDir, "recordings", "*.flv"))
+	if len(recs) != 1 {
+		t.Fatalf("recordings %v", recs)
+	}
+	if fi, _ := os.Stat(recs[0]); fi.Size() < 10000 {
+		t.Fatalf("recording only %d bytes", fi.Size())
+	}
+}
+
+func TestBoxPresetErrorIsConfigError(t *testing.T) {
+	c := testConfig(t)
+	c.Presets[0].Size = 0.01 // 2 pixels: too small to draw
+	_, err := New(c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err == nil || !config.IsInvalid(err) {
+		t.Fatalf("err = %v, want a config error", err)
+	}
+}

@@ -1,0 +1,167 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDefaultsAreValid(t *testing.T) {
+	c := Defaults()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if !c.Output.Recording() || !c.Output.AutostartOn() {
+		t.Fatal("defaults should record locally and start at once")
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	dir := t.TempDir()
+	png := filepath.Join(dir, "ok.png")
+	os.WriteFile(png, []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x02\x00\x00\x00\x90\x91h6"), 0o644)
+	for _, tc := range []struct {
+		name, toml string
+		want       []string // substrings of the one error line
+	}{
+		{"unknown key", "[camera]\nwidht = 1280\n", []string{"camera.widht", "unknown key", "width"}},
+		{"unknown section", "[cmaera]\n", []string{"cmaera", "unknown key"}},
+		{"wrong type", "[camera]\nwidth = \"big\"\n", []string{"camera.width", "incompatible types"}},
+		{"syntax", "[camera\n", []string{"line 2", "table name"}},
+		{"odd width", "[camera]\nwidth = 1281\n", []string{"camera.width", "1281", "even number"}},
+		{"bad device", "[camera]\ndevice = \"webcam\"\n", []string{"camera.device", "testpattern"}},
+		{"bad backend", "[encoder]\nbackend = \"nvenc\"\n", []string{"encoder.backend", "x264"}},
+		{"bad preset", "[encoder]\npreset = \"turbo\"\n", []string{"encoder.preset", "ultrafast"}},
+		{"bitrate", "[encoder]\nbitrate_kbps = 20000\n", []string{"encoder.bitrate_kbps", "8500"}},
+		{"scheme", "[output]\nurl = \"http://x/app/\"\n", []string{"output.url", "rtmps://"}},
+		{"key without url", "[output]\nstream_key = \"k\"\n", []string{"output.url"}},
+		{"unknown position", "[[preset]]\nname = \"a\"\nqr = \"x\"\nposition = \"middle\"\nsize = 0.3\n", []string{`preset["a"].position`, "middle", "top-left"}},
+		{"qr too long", "[[preset]]\nname = \"a\"\nqr = \"" + strings.Repeat("z", 3000) + "\"\nsize = 0.3\n", []string{`preset["a"].qr`, "does not fit any QR version"}},
+		{"missing image", "[[preset]]\nname = \"a\"\nimage = \"nope.png\"\nsize = 0.3\n", []string{`preset["a"].image`, "nope.png", "no such file"}},
+		{"qr and image", "[[preset]]\nname = \"a\"\nqr = \"x\"\nimage = \"ok.png\"\nsize = 0.3\n", []string{"not both"}},
+		{"size", "[[preset]]\nname = \"a\"\nqr = \"x\"\nsize = 3\n", []string{`preset["a"].size`, "fraction"}},
+		{"duplicate", "[[preset]]\nname = \"a\"\nqr = \"x\"\nsize = 0.3\n[[preset]]\nname = \"a\"\nqr = \"y\"\nsize = 0.3\n", []string{"used by another preset"}},
+		{"bad name", "[[preset]]\nname = \"a b\"\nqr = \"x\"\nsize = 0.3\n", []string{"letters, digits"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse(filepath.Join(dir, "p.toml"), []byte(tc.toml))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if !IsInvalid(err) {
+				t.Fatalf("%v: not marked as invalid config", err)
+			}
+			msg := err.Error()
+			if strings.Count(msg, "\n") != 0 {
+				t.Fatalf("want one line, got:\n%s", msg)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q lacks %q", msg, w)
+				}
+			}
+		})
+	}
+}
+
+func TestRelativePathsAndValidImage(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(dir, "ok.png")
+	os.WriteFile(img, []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x02\x00\x00\x00\x90\x91h6"), 0o644)
+	c, err := Parse(filepath.Join(dir, "c.toml"), []byte("state_dir = \"state\"\n[[preset]]\nname = \"a\"\nimage = \"ok.png\"\nsize = 0.3\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Presets[0].Image != img || c.StateDir != filepath.Join(dir, "state") {
+		t.Fatalf("paths not resolved: %q %q", c.Presets[0].Image, c.StateDir)
+	}
+}
+
+func TestStreamKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "key")
+	if err := WriteSecret(key, "sk_us-west-2_abc"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(key); st.Mode().Perm() != 0o600 {
+		t.Fatalf("secret mode %o", st.Mode().Perm())
+	}
+	c, err := Parse(filepath.Join(dir, "c.toml"), []byte("[output]\nurl = \"rtmps://h:443/app/\"\nstream_key_file = \"key\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := c.StreamURL()
+	if err != nil || u != "rtmps://h:443/app/sk_us-west-2_abc" {
+		t.Fatalf("StreamURL = %q, %v", u, err)
+	}
+	os.Chmod(key, 0o644)
+	_, err = Parse(filepath.Join(dir, "c.toml"), []byte("[output]\nurl = \"rtmps://h:443/app/\"\nstream_key_file = \"key\"\n"))
+	if err == nil || !strings.Contains(err.Error(), "must be 0600") || strings.Contains(err.Error(), "sk_us") {
+		t.Fatalf("err = %v, want a mode complaint without the key", err)
+	}
+}
+
+func TestSaveLoadRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	c := Defaults()
+	c.StateDir = dir
+	x, y := 0.1, 0.2
+	c.Presets = []Preset{{Name: "buy", QR: "https://x", X: &x, Y: &y, Size: 0.3}}
+	c.Output.URL, c.Output.StreamKey = "rtmps://h/app/", "sk_secret"
+	path := filepath.Join(dir, "c.toml")
+	if err := Save(path, c); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+		t.Fatalf("config with an inline key saved with mode %o", st.Mode().Perm())
+	}
+	back, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Presets[0].Name != "buy" || *back.Presets[0].X != 0.1 || back.Output.StreamKey != "sk_secret" {
+		t.Fatalf("round trip lost data: %+v", back)
+	}
+}
+
+func TestAtomicWriteKeepsOldOnFailure(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.toml")
+	os.WriteFile(path, []byte("old"), 0o644)
+	// Make the folder unwritable so the temp file cannot be made.
+	if os.Geteuid() == 0 {
+		// Root ignores permissions: use a path whose folder is a file.
+		err := WriteFileAtomic(filepath.Join(path, "x"), []byte("new"), 0o644)
+		if err == nil {
+			t.Fatal("write under a file succeeded")
+		}
+	} else {
+		os.Chmod(dir, 0o500)
+		defer os.Chmod(dir, 0o700)
+		if err := WriteFileAtomic(path, []byte("new"), 0o644); err == nil {
+			t.Fatal("write into a read-only folder succeeded")
+		}
+	}
+	if b, _ := os.ReadFile(path); string(b) != "old" {
+		t.Fatalf("old file changed to %q", b)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Fatalf("temp files left behind: %v", entries)
+	}
+}
+
+func TestPrepareStateDirUnwritable(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f")
+	os.WriteFile(file, nil, 0o644)
+	c := Defaults()
+	c.StateDir = filepath.Join(file, "state")
+	err := c.PrepareStateDir()
+	var e *Error
+	if !errors.As(err, &e) || e.Key != "state_dir" {
+		t.Fatalf("err = %v, want a state_dir config error", err)
+	}
+}

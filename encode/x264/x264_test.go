@@ -1,0 +1,107 @@
+//go:build cgo
+
+package x264
+
+import (
+	"testing"
+	"time"
+
+	"github.com/pitchbox/pitchbox/encode"
+	"github.com/pitchbox/pitchbox/encode/h264"
+	"github.com/pitchbox/pitchbox/frame"
+	"github.com/pitchbox/pitchbox/frame/testpattern"
+)
+
+func TestEncoderIVSSafe(t *testing.T) {
+	const w, h, fps = 320, 240, 30
+	e, err := New(encode.Settings{Width: w, Height: h, FPS: fps, BitrateKbps: 500, KeyframeInterval: 2 * time.Second, Preset: "ultrafast"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	pool, _ := frame.NewPool(w, h, 2)
+	pat, _ := testpattern.New(pool, fps)
+	f := pool.Get()
+	var out, keys int
+	for i := 0; i < 90; i++ {
+		pat.Draw(f, uint64(i), 0)
+		f.PTS = time.Duration(i) * time.Second / fps
+		f.Seq = uint64(i)
+		force := i == 0 || i == 40
+		p, err := e.Encode(f, force)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p == nil {
+			t.Fatalf("frame %d held back: zerolatency must not buffer", i)
+		}
+		out++
+		// x264 keeps microseconds.
+		if p.PTS != p.DTS || p.PTS != f.PTS.Truncate(time.Microsecond) || p.Seq != f.Seq {
+			t.Fatalf("frame %d: pts %v dts %v seq %d, want pts = dts = %v seq %d", i, p.PTS, p.DTS, p.Seq, f.PTS, f.Seq)
+		}
+		if force {
+			sps, pps := h264.ParamSets(p.Data)
+			if !p.Key || !h264.IsIDR(p.Data) || sps == nil || pps == nil {
+				t.Fatalf("forced frame %d: key %v idr %v sps %d pps %d, want an IDR with SPS/PPS", i, p.Key, h264.IsIDR(p.Data), len(sps), len(pps))
+			}
+		}
+		if p.Key {
+			keys++
+		}
+		p.Release()
+	}
+	// Forced at 0 and 40; x264's own GOP backs up at a little over 2 s
+	// (63 frames) after the last IDR: none inside 90 frames after 40.
+	if keys != 2 {
+		t.Fatalf("%d keyframes in 90 frames, want 2 (no scene-cut IDRs)", keys)
+	}
+	if err := e.SetBitrate(800); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Encode(f, false); err != nil {
+		t.Fatal(err)
+	}
+	bad, _ := frame.New(64, 64)
+	if _, err := e.Encode(bad, false); err == nil {
+		t.Fatal("a frame of the wrong size was encoded")
+	}
+}
+
+func TestNewRejectsBadSettings(t *testing.T) {
+	for _, s := range []encode.Settings{
+		{Width: 321, Height: 240, FPS: 30, BitrateKbps: 500},
+		{Width: 320, Height: 240, FPS: 0, BitrateKbps: 500},
+		{Width: 320, Height: 240, FPS: 30, BitrateKbps: 500, Preset: "warp"},
+	} {
+		if e, err := New(s); err == nil {
+			e.Close()
+			t.Errorf("%+v accepted", s)
+		}
+	}
+}
+
+func BenchmarkEncode720pUltrafast(b *testing.B) {
+	e, err := New(encode.Settings{Width: 1280, Height: 720, FPS: 30, BitrateKbps: 2500, KeyframeInterval: 2 * time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close()
+	pool, _ := frame.NewPool(1280, 720, 1)
+	pat, _ := testpattern.New(pool, 30)
+	f := pool.Get()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		pat.Draw(f, uint64(i), 0)
+		f.PTS = time.Duration(i) * time.Second / 30
+		p, err := e.Encode(f, false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if p != nil {
+			p.Release()
+		}
+		i++
+	}
+}

@@ -1,0 +1,66 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestBadInputExitsTwoWithOneLine(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "afile")
+	os.WriteFile(file, nil, 0o644)
+	long := strings.Repeat("q", 3000)
+	for _, tc := range []struct {
+		name, toml string
+		want       []string
+	}{
+		{"unknown key", "[camera]\nfsp = 30\n", []string{"camera.fsp", "unknown key"}},
+		{"wrong type", "[encoder]\nbitrate_kbps = \"fast\"\n", []string{"encoder.bitrate_kbps", "incompatible types"}},
+		{"missing image", "[[preset]]\nname = \"p\"\nimage = \"/nonexistent/p.png\"\nsize = 0.3\n", []string{`preset["p"].image`, "/nonexistent/p.png"}},
+		{"qr too long", "[[preset]]\nname = \"p\"\nqr = \"" + long + "\"\nsize = 0.3\n", []string{`preset["p"].qr`, "does not fit"}},
+		{"unknown position", "[[preset]]\nname = \"p\"\nqr = \"x\"\nposition = \"left\"\nsize = 0.3\n", []string{"position", "\"left\"", "bottom-right"}},
+		{"unwritable state dir", "state_dir = \"" + filepath.Join(file, "state") + "\"\n[camera]\ndevice = \"testpattern\"\n", []string{"state_dir", "cannot be created"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".toml")
+			os.WriteFile(cfg, []byte(tc.toml), 0o644)
+			var stdout, stderr bytes.Buffer
+			code := Main([]string{"run", "--config", cfg, "--socket", filepath.Join(dir, "s.sock")}, &stdout, &stderr)
+			if code != ExitUsage {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, ExitUsage, stderr.String())
+			}
+			out := stderr.String()
+			if strings.Count(out, "\n") != 1 {
+				t.Fatalf("want exactly one line, got:\n%s", out)
+			}
+			if strings.Contains(out, "goroutine") || strings.Contains(out, "panic") {
+				t.Fatalf("stack trace in output:\n%s", out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("%q lacks %q", out, w)
+				}
+			}
+		})
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{}, {"frobnicate"}, {"show"}, {"live", "maybe"}, {"run", "--nope"}, {"run", "--config", "/nonexistent.toml"}} {
+		var out, errb bytes.Buffer
+		if code := Main(args, &out, &errb); code != ExitUsage {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, errb.String())
+		}
+	}
+}
+
+func TestClientWithoutBox(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := Main([]string{"status", "--socket", filepath.Join(t.TempDir(), "none.sock")}, &out, &errb)
+	if code != ExitFailure || !strings.Contains(errb.String(), "not running") {
+		t.Fatalf("exit %d, stderr %q", code, errb.String())
+	}
+}

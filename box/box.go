@@ -42,14 +42,13 @@ type Box struct {
 
 	width, height, fps int
 
-	src     *supervisedSource
-	enc     encode.Encoder
-	comp    overlay.Compositor
-	scenes  map[string]*overlay.Scene
-	order   []string
-	keyReq  atomic.Bool
-	dest    stream.Destination
-	tlsConf *tls.Config
+	src    *supervisedSource
+	enc    encode.Encoder
+	comp   overlay.Compositor
+	scenes map[string]*overlay.Scene
+	order  []string
+	keyReq atomic.Bool
+	dest   stream.Destination
 
 	mu        sync.Mutex
 	pub       *stream.Publisher

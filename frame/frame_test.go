@@ -181,3 +181,17 @@ func BenchmarkPoolGetRelease(b *testing.B) {
 		p.Get().Release()
 	}
 }
+
+func TestConversionsAllocateNothing(t *testing.T) {
+	f, _ := New(1920, 1080)
+	yuyv := make([]byte, 1920*2*1080)
+	nv12 := make([]byte, 1920*1080*3/2)
+	p, _ := NewPool(1920, 1080, 2)
+	if n := testing.AllocsPerRun(5, func() {
+		FromYUYV(f, yuyv, 3840)
+		FromNV12(f, nv12, 1920)
+		p.Get().Release()
+	}); n != 0 {
+		t.Fatalf("per-frame conversions allocate %v times", n)
+	}
+}

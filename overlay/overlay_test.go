@@ -292,3 +292,17 @@ func BenchmarkComposite1080pImageAlpha(b *testing.B) {
 	f.Close()
 	benchComposite(b, Spec{Name: "img", Image: path, Position: Center, Size: 0.5})
 }
+
+func TestCompositeAllocatesNothing(t *testing.T) {
+	o, err := Build(Spec{Name: "qr", QR: "https://shop.example/buy/42", Position: BottomRight, Size: 0.4}, 1920, 1080)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := image.NewNRGBA(image.Rect(0, 0, 64, 64)) // transparent: the blend path
+	var c Compositor
+	c.Set(&Scene{Name: "qr", Overlays: []*Overlay{o, FromImage("a", img, 10, 10)}})
+	f, _ := frame.New(1920, 1080)
+	if n := testing.AllocsPerRun(20, func() { c.Apply(f) }); n != 0 {
+		t.Fatalf("compositing allocates %v times per frame", n)
+	}
+}

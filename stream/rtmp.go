@@ -244,7 +244,7 @@ func (c *rtmpConn) publish(tcURL, app, key string, h Header) error {
 	_ = c.nc.SetDeadline(time.Time{})
 	w := &gortmplib.Writer{Conn: c, Tracks: []*gortmplib.Track{
 		{Codec: &codecs.H264{SPS: h.SPS, PPS: h.PPS}},
-		{Codec: &codecs.MPEG4Audio{Config: &mpeg4audio.AudioSpecificConfig{Type: mpeg4audio.ObjectTypeAACLC, SampleRate: 44100, ChannelCount: 2}}},
+		{Codec: &codecs.MPEG4Audio{Config: &mpeg4audio.AudioSpecificConfig{Type: mpeg4audio.ObjectTypeAACLC, SampleRate: 44100, ChannelConfig: 2}}},
 	}}
 	if err := w.Initialize(); err != nil {
 		return fmt.Errorf("stream: RTMP headers: %w", err)

@@ -185,3 +185,6 @@ func RSS(pid int) (int64, error) {
 func CPUSeconds(ps *os.ProcessState) float64 {
 	return (ps.UserTime() + ps.SystemTime()).Seconds()
 }
+
+// ProcessState is the finished process's state (after Stop or Kill).
+func (b *Box) ProcessState() *os.ProcessState { return b.cmd.ProcessState }

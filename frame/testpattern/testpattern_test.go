@@ -72,3 +72,18 @@ func BenchmarkDraw720p(b *testing.B) {
 		i++
 	}
 }
+
+func TestNextAllocatesNothing(t *testing.T) {
+	pool, _ := frame.NewPool(320, 180, 2)
+	p, _ := New(pool, 30)
+	var now time.Duration
+	p.now = func() time.Duration { return now }
+	p.sleep = func(_ context.Context, d time.Duration) error { now += d; return nil }
+	ctx := context.Background()
+	if n := testing.AllocsPerRun(20, func() {
+		f, _ := p.Next(ctx)
+		f.Release()
+	}); n != 0 {
+		t.Fatalf("Next allocates %v times per frame", n)
+	}
+}

@@ -1,0 +1,60 @@
+# pitchbox — the README's two commands are `make run` and `make test`.
+SHELL := /bin/bash
+GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/pitchbox/pitchbox/box.Version=$(VERSION)
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+PREFIX ?= /usr/local
+CONFIG ?=
+
+.PHONY: help run build test lint unit e2e fuzz bench install deps-run deps-test
+
+help: ## list the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
+
+run: deps-run build ## build and run the box (CONFIG=file, else built-in defaults)
+	./bin/pitchbox run $(if $(CONFIG),--config $(CONFIG))
+
+build: ## build bin/pitchbox
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/pitchbox ./cmd/pitchbox
+
+test: deps-test lint unit e2e fuzz ## everything CI runs: lint, unit, end-to-end, short fuzzing
+
+lint: ## gofmt, go vet, staticcheck, and the cgo-free arm64 build
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./e2e/...
+	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(STATICCHECK) -tags e2e ./e2e/...
+	CGO_ENABLED=0 GOARCH=arm64 $(GO) build ./...
+
+unit: ## unit tests (race detector on)
+	$(GO) test -race -count=1 ./...
+
+e2e: ## end-to-end tests against nginx-rtmp, ffmpeg and zbarimg
+	$(GO) test -tags e2e -count=1 -timeout 15m -v ./e2e/ 2>&1 | grep -Ev '^=== (RUN|PAUSE|CONT)'; exit $${PIPESTATUS[0]}
+
+fuzz: ## run each fuzz target briefly
+	$(GO) test -run '^$$' -fuzz '^FuzzAppendAVCC$$' -fuzztime 10s ./encode/h264/
+
+bench: deps-test ## hot-path benchmarks (allocs/op) and CPU against ffmpeg
+	$(GO) test -run '^$$' -bench . -benchmem ./overlay/... ./frame/... ./encode/...
+	$(GO) run ./e2e/cpubench
+
+install: build ## install binary, systemd unit and example config
+	install -D -m 0755 bin/pitchbox $(DESTDIR)$(PREFIX)/bin/pitchbox
+	install -D -m 0644 systemd/pitchbox.service $(DESTDIR)/etc/systemd/system/pitchbox.service
+	install -D -m 0644 systemd/pitchbox.sysusers $(DESTDIR)/usr/lib/sysusers.d/pitchbox.conf
+	@if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then systemd-sysusers; fi
+	@if [ ! -e $(DESTDIR)/etc/pitchbox/pitchbox.toml ]; then \
+	  install -D -m 0640 pitchbox.example.toml $(DESTDIR)/etc/pitchbox/pitchbox.toml; \
+	  getent group pitchbox >/dev/null && chgrp pitchbox $(DESTDIR)/etc/pitchbox/pitchbox.toml || true; \
+	  echo "installed /etc/pitchbox/pitchbox.toml (edit it, then: systemctl enable --now pitchbox)"; \
+	else echo "kept the existing /etc/pitchbox/pitchbox.toml"; fi
+
+deps-run:
+	@scripts/deps.sh run
+
+deps-test:
+	@scripts/deps.sh test

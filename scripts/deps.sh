@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages pitchbox needs. Usage: scripts/deps.sh run|test
+#   run:  what building and running the box needs (cgo toolchain, libx264)
+#   test: that plus the real peers the tests start (nginx with the RTMP and
+#         stream modules, ffmpeg, zbarimg)
+# As root it installs what is missing with apt-get; otherwise it names the
+# packages and stops.
+set -euo pipefail
+
+want=(gcc libc6-dev pkg-config libx264-dev)
+if [ "${1:-run}" = test ]; then
+  want+=(nginx-light libnginx-mod-rtmp libnginx-mod-stream ffmpeg zbar-tools)
+fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "pitchbox needs these Debian packages: ${missing[*]}" >&2
+  echo "install them with: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts the packaged nginx on port 80; the tests run their own.
+if command -v systemctl >/dev/null && systemctl is-active --quiet nginx 2>/dev/null; then
+  systemctl disable --now nginx >/dev/null 2>&1 || true
+fi

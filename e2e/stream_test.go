@@ -314,7 +314,64 @@ func TestOverlaysOverRTMPS(t *testing.T) {
 	if !strings.HasPrefix(dest, "rtmps://") || strings.Contains(dest, streamKey) {
 		t.Errorf("status destination = %q, want rtmps:// with the key masked", dest)
 	}
+	// Stop and go live again from the CLI.
+	if _, err := b.CLI("live", "stop"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.WaitState("idle", 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := harness.PullFrame(context.Background(), s.nginx.URL()+streamKey, filepath.Join(s.dir, "stopped.png"), 3*time.Second); err == nil {
+		t.Error("frames still flow after live stop")
+	}
+	if _, err := b.CLI("live", "start"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.WaitState("live", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	s.pull(t, "restarted")
 	stopBox(t, b)
+}
+
+// TestDefaultsRecordLocally runs `pitchbox run` with no config at all, as
+// the README's first command does: test pattern (no camera here), a local
+// FLV recording in the state directory, control socket answering.
+func TestDefaultsRecordLocally(t *testing.T) {
+	dir := t.TempDir()
+	state, run := filepath.Join(dir, "state"), filepath.Join(dir, "run")
+	b, err := harness.StartBoxEnv(bin, filepath.Join(run, "control.sock"),
+		[]string{"STATE_DIRECTORY=" + state, "RUNTIME_DIRECTORY=" + run}, "run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if !b.Exited() {
+			b.Kill()
+		}
+	})
+	if err := b.WaitState("live", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := b.Status()
+	rec, _ := st["recording"].(string)
+	if !strings.HasPrefix(rec, filepath.Join(state, "recordings")+"/") || !strings.Contains(b.Log(), rec) {
+		t.Fatalf("recording %q: want a file under %s, named in the log", rec, state)
+	}
+	if _, err := b.CLI("snapshot", filepath.Join(dir, "preview.jpg")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second)
+	stopBox(t, b)
+	var streams struct {
+		Streams []struct {
+			CodecName string `json:"codec_name"`
+		} `json:"streams"`
+	}
+	ffprobeJSON(t, &streams, "-show_streams", rec)
+	if len(streams.Streams) != 2 || streams.Streams[0].CodecName != "h264" || streams.Streams[1].CodecName != "aac" {
+		t.Fatalf("recording streams %+v, want h264 + aac", streams.Streams)
+	}
 }
 
 // TestRTMPSUntrustedCertificate checks that without ca_file the test

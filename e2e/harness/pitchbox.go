@@ -73,8 +73,15 @@ func (s *syncBuffer) String() string {
 
 // StartBox runs `bin run --config cfg` and waits for its control socket.
 func StartBox(bin, cfg, socket string) (*Box, error) {
-	b := &Box{Bin: bin, Config: cfg, Socket: socket, exited: make(chan struct{})}
-	b.cmd = exec.Command(bin, "run", "--config", cfg)
+	return StartBoxEnv(bin, socket, nil, "run", "--config", cfg)
+}
+
+// StartBoxEnv runs bin with args and extra environment variables, and
+// waits for the control socket at socket.
+func StartBoxEnv(bin, socket string, env []string, args ...string) (*Box, error) {
+	b := &Box{Bin: bin, Socket: socket, exited: make(chan struct{})}
+	b.cmd = exec.Command(bin, args...)
+	b.cmd.Env = append(os.Environ(), env...)
 	b.cmd.Stdout, b.cmd.Stderr = &b.log, &b.log
 	if err := b.cmd.Start(); err != nil {
 		return nil, err

@@ -165,3 +165,15 @@ func TestPrepareStateDirUnwritable(t *testing.T) {
 		t.Fatalf("err = %v, want a state_dir config error", err)
 	}
 }
+
+// TestExampleConfigLoads keeps the installed example valid: `make install`
+// puts it in /etc/pitchbox, and the service must start with it.
+func TestExampleConfigLoads(t *testing.T) {
+	c, err := Load("../pitchbox.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Presets) == 0 || c.Camera.Device != "auto" {
+		t.Fatalf("example config: %+v", c)
+	}
+}

@@ -98,53 +98,17 @@ func newSetup(t *testing.T, onPublish string) *setup {
 func (s *setup) config(t *testing.T, url, key, caFile string) (cfgPath, socket string) {
 	t.Helper()
 	socket = filepath.Join(s.dir, "control.sock")
-	ca := ""
-	if caFile != "" {
-		ca = fmt.Sprintf("ca_file = %q\n", caFile)
-	}
-	cfg := fmt.Sprintf(`state_dir = %q
-
-[camera]
-device = "testpattern"
-width = %d
-height = %d
-fps = 30
-
-[encoder]
-backend = "x264"
-preset = "ultrafast"
-bitrate_kbps = %d
-keyframe_seconds = 2
-
-[output]
-url = %q
-stream_key = %q
-%sautostart = true
-
-[control]
-socket = %q
-
-[[preset]]
-name = %q
-qr = %q
-position = "top-right"
-size = 0.45
-
-[[preset]]
-name = %q
-qr = %q
-position = "bottom-left"
-size = 0.4
-
-[[preset]]
-name = "product"
-image = %q
-position = "center"
-size = 0.5
-`, filepath.Join(s.dir, "state"), width, height, bitrateKbps, url, key, ca, socket,
-		qrPresets[0].name, qrPresets[0].text, qrPresets[1].name, qrPresets[1].text, s.product)
 	cfgPath = filepath.Join(s.dir, "pitchbox.toml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+	err := harness.Config{
+		StateDir: filepath.Join(s.dir, "state"), Width: width, Height: height, BitrateKbps: bitrateKbps,
+		URL: url, Key: key, CAFile: caFile, Socket: socket,
+		Presets: []harness.Preset{
+			{Name: qrPresets[0].name, QR: qrPresets[0].text, Position: "top-right", Size: 0.45},
+			{Name: qrPresets[1].name, QR: qrPresets[1].text, Position: "bottom-left", Size: 0.4},
+			{Name: "product", Image: s.product, Position: "center", Size: 0.5},
+		},
+	}.Write(cfgPath)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return cfgPath, socket

@@ -74,30 +74,14 @@ func run(d time.Duration, kbps int) error {
 
 	cfg := filepath.Join(dir, "bench.toml")
 	sock := filepath.Join(dir, "c.sock")
-	os.WriteFile(cfg, []byte(fmt.Sprintf(`state_dir = %q
-[camera]
-device = "testpattern"
-width = 1280
-height = 720
-fps = 30
-[encoder]
-backend = "x264"
-preset = "ultrafast"
-bitrate_kbps = %d
-keyframe_seconds = 2
-[output]
-url = %q
-stream_key = "pitchbox"
-[control]
-socket = %q
-[log]
-level = "warn"
-[[preset]]
-name = "qr"
-qr = %q
-position = "bottom-right"
-size = %g
-`, filepath.Join(dir, "state"), kbps, ng.URL(), sock, qrText, size)), 0o600)
+	err = harness.Config{
+		StateDir: filepath.Join(dir, "state"), Width: 1280, Height: 720, BitrateKbps: kbps,
+		URL: ng.URL(), Key: "pitchbox", Socket: sock, LogLevel: "warn",
+		Presets: []harness.Preset{{Name: "qr", QR: qrText, Position: "bottom-right", Size: size}},
+	}.Write(cfg)
+	if err != nil {
+		return err
+	}
 
 	box, err := harness.StartBox(bin, cfg, sock)
 	if err != nil {

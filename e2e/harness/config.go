@@ -1,0 +1,51 @@
+package harness
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+// Preset is one [[preset]] of a test config.
+type Preset struct {
+	Name, QR, Image, Position string
+	Size                      float64
+}
+
+// Config is the pitchbox configuration the tests and benchmarks use: the
+// test pattern at 30 fps, x264 ultrafast, an RTMP(S) output.
+type Config struct {
+	StateDir      string
+	Width, Height int
+	BitrateKbps   int
+	URL, Key      string
+	CAFile        string
+	Socket        string
+	LogLevel      string
+	Presets       []Preset
+}
+
+// Write writes c as TOML to path (mode 0600: it holds the key).
+func (c Config) Write(path string) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "state_dir = %q\n\n[camera]\ndevice = \"testpattern\"\nwidth = %d\nheight = %d\nfps = 30\n\n", c.StateDir, c.Width, c.Height)
+	fmt.Fprintf(&b, "[encoder]\nbackend = \"x264\"\npreset = \"ultrafast\"\nbitrate_kbps = %d\nkeyframe_seconds = 2\n\n", c.BitrateKbps)
+	fmt.Fprintf(&b, "[output]\nurl = %q\nstream_key = %q\nautostart = true\n", c.URL, c.Key)
+	if c.CAFile != "" {
+		fmt.Fprintf(&b, "ca_file = %q\n", c.CAFile)
+	}
+	fmt.Fprintf(&b, "\n[control]\nsocket = %q\n", c.Socket)
+	if c.LogLevel != "" {
+		fmt.Fprintf(&b, "\n[log]\nlevel = %q\n", c.LogLevel)
+	}
+	for _, p := range c.Presets {
+		fmt.Fprintf(&b, "\n[[preset]]\nname = %q\n", p.Name)
+		if p.QR != "" {
+			fmt.Fprintf(&b, "qr = %q\n", p.QR)
+		} else {
+			fmt.Fprintf(&b, "image = %q\n", p.Image)
+		}
+		fmt.Fprintf(&b, "position = %q\nsize = %g\n", p.Position, p.Size)
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o600)
+}

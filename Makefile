@@ -7,7 +7,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PREFIX ?= /usr/local
 CONFIG ?=
 
-.PHONY: help run build test lint unit e2e fuzz bench install deps-run deps-test
+.PHONY: help run build test lint unit e2e hil fuzz bench install deps-run deps-test
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -18,15 +18,17 @@ run: deps-run build ## build and run the box (CONFIG=file, else built-in default
 build: ## build bin/pitchbox
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/pitchbox ./cmd/pitchbox
 
-test: deps-test lint unit e2e fuzz ## everything CI runs: lint, unit, end-to-end, short fuzzing
+test: deps-test lint unit e2e hil fuzz ## everything CI runs: lint, unit, end-to-end, in-VM, short fuzzing
 
 lint: ## gofmt, go vet, staticcheck, and the cgo-free arm64 build
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./e2e/...
+	$(GO) vet -tags hil ./hil/...
 	$(GO) run $(STATICCHECK) ./...
 	$(GO) run $(STATICCHECK) -tags e2e ./e2e/...
+	$(GO) run $(STATICCHECK) -tags hil ./hil/...
 	CGO_ENABLED=0 GOARCH=arm64 $(GO) build ./...
 
 unit: ## unit tests (race detector on)
@@ -34,6 +36,9 @@ unit: ## unit tests (race detector on)
 
 e2e: ## end-to-end tests against nginx-rtmp, ffmpeg and zbarimg
 	$(GO) test -tags e2e -count=1 -timeout 15m -v ./e2e/ 2>&1 | grep -Ev '^=== (RUN|PAUSE|CONT)'; exit $${PIPESTATUS[0]}
+
+hil: ## in-VM tests against real kernel drivers (QEMU rig, see hil/rig.sh)
+	bash hil/rig.sh
 
 fuzz: ## run each fuzz target briefly
 	$(GO) test -run '^$$' -fuzz '^FuzzAppendAVCC$$' -fuzztime 10s ./encode/h264/

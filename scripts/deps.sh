@@ -7,13 +7,19 @@
 # packages and stops.
 set -euo pipefail
 
+# Usage: scripts/deps.sh run|test|hil|hil-kernel KVER|hil-build KVER
 want=(gcc libc6-dev pkg-config libx264-dev)
-if [ "${1:-run}" = test ]; then
-  want+=(nginx-light libnginx-mod-rtmp libnginx-mod-stream ffmpeg zbar-tools)
-fi
+case "${1:-run}" in
+  run) ;;
+  test) want+=(nginx-light libnginx-mod-rtmp libnginx-mod-stream ffmpeg zbar-tools) ;;
+  hil) want=(qemu-system-x86 busybox-static kmod cpio xz-utils) ;;
+  hil-kernel) want=() ;;
+  hil-build) want=(make gcc bc "linux-headers-$2" linux-source-"$(echo "$2" | cut -d. -f1-2)") ;;
+esac
 
 missing=()
-for p in "${want[@]}"; do
+for p in "${want[@]:-}"; do
+  [ -n "$p" ] || continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

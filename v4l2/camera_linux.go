@@ -8,227 +8,291 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 	"unsafe"
 
-	"github.com/blackjack/webcam"
 	"golang.org/x/sys/unix"
 
 	"github.com/pitchbox/pitchbox/frame"
 )
 
-// Camera captures from a V4L2 device. It implements frame.Source.
+// CameraBuffers is how many buffers capture asks the driver for.
+const CameraBuffers = 4
+
+// Camera captures from a V4L2 device through the kernel's streaming (MMAP)
+// API. It implements frame.Source.
 type Camera struct {
-	path   string
-	cam    *webcam.Webcam
+	dev    *Device
 	format FourCC
 	width  int
 	height int
 	stride int
-	fps    float32
+	fps    float64
+	bufs   [][]byte
 	pool   *frame.Pool
 	mjpeg  frame.MJPEGDecoder
-	seq    uint64
+	pfd    [1]unix.PollFd
+	offset time.Duration // CLOCK_MONOTONIC − pipeline clock
+	on     bool
 }
 
 // OpenCamera opens path and negotiates the best format at about
 // width×height and fps. What the driver actually chose is read back and is
 // what Size reports; frames come from a pool of poolSize frames.
 func OpenCamera(path string, width, height, fps, poolSize int) (*Camera, error) {
-	cam, err := webcam.Open(path)
+	return OpenCameraConfig(CameraConfig{Path: path, Width: width, Height: height, FPS: fps, PoolSize: poolSize})
+}
+
+// OpenCameraConfig opens a camera as cfg says.
+func OpenCameraConfig(cfg CameraConfig) (*Camera, error) {
+	dev, err := OpenDevice(cfg.Path)
 	if err != nil {
-		return nil, fmt.Errorf("v4l2: open %s: %w", path, err)
+		return nil, err
 	}
-	c := &Camera{path: path, cam: cam}
-	if err := c.setup(width, height, fps, poolSize); err != nil {
-		cam.Close()
+	if dev.Caps()&CapVideoCapture == 0 || dev.Caps()&CapStreaming == 0 {
+		dev.Close()
+		return nil, fmt.Errorf("v4l2: %s (%s) is not a streaming video capture device", cfg.Path, dev.Card())
+	}
+	c := &Camera{dev: dev}
+	if err := c.setup(cfg); err != nil {
+		c.Close()
 		return nil, err
 	}
 	return c, nil
 }
 
-func (c *Camera) setup(width, height, fps, poolSize int) error {
-	var offered []FourCC
-	for f := range c.cam.GetSupportedFormats() {
-		offered = append(offered, FourCC(f))
+func (c *Camera) setup(cfg CameraConfig) error {
+	d := c.dev
+	f := cfg.Format
+	if f == 0 {
+		var offered []FourCC
+		for _, fd := range d.Formats(BufTypeVideoCapture) {
+			offered = append(offered, fd.PixelFormat)
+		}
+		var err error
+		if f, err = Choose(offered); err != nil {
+			return fmt.Errorf("%s: %w", d.path, err)
+		}
 	}
-	sort.Slice(offered, func(i, j int) bool { return offered[i] < offered[j] })
-	f, err := Choose(offered)
-	if err != nil {
-		return fmt.Errorf("%s: %w", c.path, err)
+	var fm Format
+	fm.Type = BufTypeVideoCapture
+	pix := fm.Pix()
+	pix.Width, pix.Height, pix.PixelFormat, pix.Field = uint32(cfg.Width), uint32(cfg.Height), f, FieldNone
+	if err := d.ioctl(VIDIOC_S_FMT, unsafe.Pointer(&fm)); err != nil {
+		return fmt.Errorf("v4l2: %s: set format %v %dx%d: %w", d.path, f, cfg.Width, cfg.Height, err)
 	}
-	if _, _, _, err := c.cam.SetImageFormat(webcam.PixelFormat(f), uint32(width), uint32(height)); err != nil {
-		return fmt.Errorf("v4l2: %s: set format %v %dx%d: %w", c.path, f, width, height, err)
-	}
-	// webcam returns the size asked for; read back what the driver chose.
-	pix, err := getFormat(c.path)
-	if err != nil {
-		return err
-	}
+	// S_FMT returns what the driver chose: it may differ from the request.
 	c.format = pix.PixelFormat
 	c.width, c.height = int(pix.Width)&^1, int(pix.Height)&^1
 	c.stride = int(pix.BytesPerLine)
 	if c.stride == 0 {
-		c.stride = int(pix.Width) * map[FourCC]int{FmtYUYV: 2}[c.format]
+		c.stride = int(pix.Width)
+		if c.format == FmtYUYV {
+			c.stride *= 2
+		}
 	}
-	if err := c.cam.SetFramerate(float32(fps)); err == nil {
-		c.fps, _ = c.cam.GetFramerate()
+	if cfg.Format != 0 && c.format != cfg.Format {
+		return fmt.Errorf("v4l2: %s: asked for %v, the driver chose %v", d.path, cfg.Format, c.format)
 	}
-	if err := c.cam.SetBufferCount(4); err != nil {
-		return fmt.Errorf("v4l2: %s: %w", c.path, err)
+	var sp StreamParm
+	sp.Type = BufTypeVideoCapture
+	cp := sp.Capture()
+	cp.TimePerFrame = Fract{1, uint32(max(cfg.FPS, 1))}
+	if err := d.ioctl(VIDIOC_S_PARM, unsafe.Pointer(&sp)); err == nil && cp.TimePerFrame.Numerator > 0 {
+		c.fps = float64(cp.TimePerFrame.Denominator) / float64(cp.TimePerFrame.Numerator)
 	}
-	c.pool, err = frame.NewPool(c.width, c.height, poolSize)
-	if err != nil {
-		return fmt.Errorf("v4l2: %s: %w", c.path, err)
+	rb := RequestBuffers{Count: CameraBuffers, Type: BufTypeVideoCapture, Memory: MemoryMMAP}
+	if err := d.ioctl(VIDIOC_REQBUFS, unsafe.Pointer(&rb)); err != nil {
+		return fmt.Errorf("v4l2: %s: request buffers: %w", d.path, err)
 	}
-	if err := c.cam.StartStreaming(); err != nil {
-		return fmt.Errorf("v4l2: %s: start streaming: %w", c.path, err)
+	if rb.Count < 2 {
+		return fmt.Errorf("v4l2: %s: the driver gave %d buffers, need at least 2", d.path, rb.Count)
 	}
+	for i := uint32(0); i < rb.Count; i++ {
+		b := Buffer{Index: i, Type: BufTypeVideoCapture, Memory: MemoryMMAP}
+		if err := d.ioctl(VIDIOC_QUERYBUF, unsafe.Pointer(&b)); err != nil {
+			return fmt.Errorf("v4l2: %s: query buffer %d: %w", d.path, i, err)
+		}
+		m, err := unix.Mmap(d.fd, int64(uint32(b.M)), int(b.Length), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+		if err != nil {
+			return fmt.Errorf("v4l2: %s: map buffer %d: %w", d.path, i, err)
+		}
+		c.bufs = append(c.bufs, m)
+		if err := d.ioctl(VIDIOC_QBUF, unsafe.Pointer(&b)); err != nil {
+			return fmt.Errorf("v4l2: %s: queue buffer %d: %w", d.path, i, err)
+		}
+	}
+	var err error
+	if c.pool, err = frame.NewPool(c.width, c.height, max(cfg.PoolSize, 2)); err != nil {
+		return fmt.Errorf("v4l2: %s: %w", d.path, err)
+	}
+	t := int32(BufTypeVideoCapture)
+	if err := d.ioctl(VIDIOC_STREAMON, unsafe.Pointer(&t)); err != nil {
+		return fmt.Errorf("v4l2: %s: stream on: %w", d.path, err)
+	}
+	c.on = true
+	c.pfd[0] = unix.PollFd{Fd: int32(d.fd), Events: unix.POLLIN}
+	c.offset = time.Duration(monoNow()) - frame.Now()
 	return nil
-}
-
-// getFormat runs VIDIOC_G_FMT on its own descriptor of the device (the
-// format is the device's, not the descriptor's).
-func getFormat(path string) (*PixFormat, error) {
-	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, fmt.Errorf("v4l2: open %s: %w", path, err)
-	}
-	defer unix.Close(fd)
-	var f Format
-	f.Type = BufTypeVideoCapture
-	if _, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), VIDIOC_G_FMT, uintptr(unsafe.Pointer(&f))); e != 0 {
-		return nil, fmt.Errorf("v4l2: %s: VIDIOC_G_FMT: %w", path, e)
-	}
-	p := *f.Pix()
-	return &p, nil
 }
 
 // Size reports the frame size the driver chose.
 func (c *Camera) Size() (width, height int) { return c.width, c.height }
 
+// Format reports the pixel format the driver chose.
+func (c *Camera) Format() FourCC { return c.format }
+
+// FPS reports the frame rate the driver accepted (0 if it has no S_PARM).
+func (c *Camera) FPS() float64 { return c.fps }
+
 // Describe implements frame.Source.
 func (c *Camera) Describe() string {
-	return fmt.Sprintf("%s %v %dx%d@%g", c.path, c.format, c.width, c.height, c.fps)
+	return fmt.Sprintf("%s (%s) %v %dx%d@%g", c.dev.path, c.dev.Card(), c.format, c.width, c.height, c.fps)
 }
 
 // Next implements frame.Source: it waits for the driver's next buffer,
-// converts it into a pooled I420 frame and gives the buffer back.
+// converts it into a pooled I420 frame stamped with the buffer's capture
+// time, and queues the buffer again.
 func (c *Camera) Next(ctx context.Context) (*frame.Frame, error) {
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		err := c.cam.WaitForFrame(100)
-		var timeout *webcam.Timeout
-		if errors.As(err, &timeout) {
+		n, err := unix.Poll(c.pfd[:], 100)
+		if err != nil && err != syscall.EINTR {
+			return nil, c.wrap("poll", err)
+		}
+		if n == 0 || err == syscall.EINTR {
 			continue
 		}
-		if err != nil {
-			return nil, c.wrap(err)
+		if c.pfd[0].Revents&(unix.POLLERR|unix.POLLHUP|unix.POLLNVAL) != 0 && c.pfd[0].Revents&unix.POLLIN == 0 {
+			return nil, c.wrap("poll", syscall.ENODEV)
 		}
-		buf, idx, err := c.cam.GetFrame()
-		if err != nil {
-			if errors.Is(err, syscall.EAGAIN) {
+		b := Buffer{Type: BufTypeVideoCapture, Memory: MemoryMMAP}
+		if err := c.dev.ioctl(VIDIOC_DQBUF, unsafe.Pointer(&b)); err != nil {
+			if err == syscall.EAGAIN {
 				continue
 			}
-			return nil, c.wrap(err)
+			return nil, c.wrap("dequeue", err)
 		}
-		pts := frame.Now()
-		f := c.pool.Get()
-		if f == nil {
-			// Downstream holds every frame: drop this one.
-			c.cam.ReleaseFrame(idx)
-			c.seq++
-			continue
+		f := c.fill(&b)
+		if err := c.dev.ioctl(VIDIOC_QBUF, unsafe.Pointer(&b)); err != nil {
+			if f != nil {
+				f.Release()
+			}
+			return nil, c.wrap("queue", err)
 		}
-		err = c.convert(f, buf)
-		c.cam.ReleaseFrame(idx)
-		if err != nil {
-			f.Release()
-			// A corrupt frame (a USB hiccup) is skipped, not fatal.
-			c.seq++
-			continue
+		if f != nil {
+			return f, nil
 		}
-		f.PTS, f.Seq = pts, c.seq
-		c.seq++
-		return f, nil
 	}
 }
 
-func (c *Camera) convert(f *frame.Frame, buf []byte) error {
+// fill converts a dequeued buffer; nil means the frame is dropped (a
+// corrupt buffer, or every pooled frame in use downstream).
+func (c *Camera) fill(b *Buffer) *frame.Frame {
+	if b.Flags&BufFlagError != 0 || int(b.Index) >= len(c.bufs) {
+		return nil
+	}
+	f := c.pool.Get()
+	if f == nil {
+		return nil
+	}
+	data := c.bufs[b.Index][:min(int(b.BytesUsed), len(c.bufs[b.Index]))]
+	var err error
 	switch c.format {
 	case FmtYU12:
-		return frame.FromI420(f, buf, c.stride)
+		err = frame.FromI420(f, data, c.stride)
 	case FmtNV12:
-		return frame.FromNV12(f, buf, c.stride)
+		err = frame.FromNV12(f, data, c.stride)
 	case FmtYUYV:
-		return frame.FromYUYV(f, buf, c.stride)
+		err = frame.FromYUYV(f, data, c.stride)
 	case FmtMJPEG, FmtJPEG:
-		return c.mjpeg.Decode(f, buf)
+		err = c.mjpeg.Decode(f, data)
+	default:
+		err = errors.New("unhandled format")
 	}
-	return fmt.Errorf("v4l2: format %v not handled", c.format)
+	if err != nil {
+		f.Release()
+		return nil
+	}
+	f.Seq = uint64(b.Sequence)
+	ts := time.Duration(b.Timestamp.Sec)*time.Second + time.Duration(b.Timestamp.Usec)*time.Microsecond
+	if b.Flags&BufFlagTimestampMonotonic != 0 && ts > 0 {
+		f.PTS = ts - c.offset
+	} else {
+		f.PTS = frame.Now()
+	}
+	return f
 }
 
-func (c *Camera) wrap(err error) error {
-	if errors.Is(err, syscall.ENODEV) || errors.Is(err, syscall.EIO) || errors.Is(err, syscall.ENXIO) {
-		return fmt.Errorf("v4l2: %s: %w (%v)", c.path, frame.ErrDeviceLost, err)
+func (c *Camera) wrap(op string, err error) error {
+	if isGone(err) {
+		return fmt.Errorf("v4l2: %s: %s: %w (%v)", c.dev.path, op, frame.ErrDeviceLost, err)
 	}
-	return fmt.Errorf("v4l2: %s: %w", c.path, err)
+	return fmt.Errorf("v4l2: %s: %s: %w", c.dev.path, op, err)
 }
 
-// Close implements frame.Source.
-func (c *Camera) Close() error { return c.cam.Close() }
+// Close implements frame.Source: STREAMOFF, unmap, REQBUFS 0, close. It
+// also works on a device that has gone away.
+func (c *Camera) Close() error {
+	if c.on {
+		t := int32(BufTypeVideoCapture)
+		_ = c.dev.ioctl(VIDIOC_STREAMOFF, unsafe.Pointer(&t))
+		c.on = false
+	}
+	for _, m := range c.bufs {
+		_ = unix.Munmap(m)
+	}
+	c.bufs = nil
+	rb := RequestBuffers{Count: 0, Type: BufTypeVideoCapture, Memory: MemoryMMAP}
+	_ = c.dev.ioctl(VIDIOC_REQBUFS, unsafe.Pointer(&rb))
+	return c.dev.Close()
+}
+
+// nodes lists /dev/video* in numeric order.
+func nodes() []string {
+	paths, _ := filepath.Glob("/dev/video*")
+	sort.Slice(paths, func(i, j int) bool { return devNum(paths[i]) < devNum(paths[j]) })
+	return paths
+}
 
 // Devices lists the video capture devices with their formats, sizes and
 // frame rates. Memory-to-memory and output-only nodes are left out.
 func Devices() ([]DeviceInfo, error) {
-	paths, _ := filepath.Glob("/dev/video*")
-	sort.Slice(paths, func(i, j int) bool { return devNum(paths[i]) < devNum(paths[j]) })
 	var out []DeviceInfo
-	for _, p := range paths {
-		cam, err := webcam.Open(p)
+	for _, p := range nodes() {
+		d, err := OpenDevice(p)
 		if err != nil {
 			continue
 		}
-		d := DeviceInfo{Path: p}
-		d.Name, _ = cam.GetName()
-		d.Bus, _ = cam.GetBusInfo()
-		formats := cam.GetSupportedFormats()
-		codes := make([]webcam.PixelFormat, 0, len(formats))
-		for f := range formats {
-			codes = append(codes, f)
+		if d.Caps()&CapVideoCapture == 0 {
+			d.Close()
+			continue
 		}
-		sort.Slice(codes, func(i, j int) bool { return codes[i] < codes[j] })
-		for _, f := range codes {
-			fi := FormatInfo{FourCC: FourCC(f), Description: formats[f]}
-			for _, s := range cam.GetSupportedFrameSizes(f) {
-				fs := FrameSize{Width: s.MinWidth, Height: s.MinHeight, MaxWidth: s.MaxWidth, MaxHeight: s.MaxHeight}
-				for _, r := range cam.GetSupportedFramerates(f, s.MaxWidth, s.MaxHeight) {
-					if r.MaxNumerator > 0 {
-						fs.Rates = append(fs.Rates, float64(r.MaxDenominator)/float64(r.MaxNumerator))
-					}
-				}
-				fi.Sizes = append(fi.Sizes, fs)
-			}
-			d.Formats = append(d.Formats, fi)
+		info := DeviceInfo{Path: p, Name: d.Card(), Bus: d.BusInfo()}
+		for _, fd := range d.Formats(BufTypeVideoCapture) {
+			info.Formats = append(info.Formats, FormatInfo{
+				FourCC: fd.PixelFormat, Description: CString(fd.Description[:]), Sizes: d.FrameSizes(fd.PixelFormat)})
 		}
-		cam.Close()
-		out = append(out, d)
+		d.Close()
+		out = append(out, info)
 	}
 	return out, nil
 }
 
 // FirstCapture returns the first video capture device, or "" if none.
 func FirstCapture() string {
-	paths, _ := filepath.Glob("/dev/video*")
-	sort.Slice(paths, func(i, j int) bool { return devNum(paths[i]) < devNum(paths[j]) })
-	for _, p := range paths {
-		cam, err := webcam.Open(p)
+	for _, p := range nodes() {
+		d, err := OpenDevice(p)
 		if err != nil {
 			continue
 		}
-		cam.Close()
-		return p
+		ok := d.Caps()&CapVideoCapture != 0 && d.Caps()&CapStreaming != 0
+		d.Close()
+		if ok {
+			return p
+		}
 	}
 	return ""
 }

@@ -16,6 +16,9 @@ func OpenCamera(path string, width, height, fps, poolSize int) (*Camera, error) 
 	return nil, ErrUnsupported
 }
 
+// OpenCameraConfig reports ErrUnsupported.
+func OpenCameraConfig(CameraConfig) (*Camera, error) { return nil, ErrUnsupported }
+
 // Size is zero.
 func (c *Camera) Size() (int, int) { return 0, 0 }
 

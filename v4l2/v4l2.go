@@ -1,8 +1,9 @@
-// Package v4l2 talks to Linux video devices: cameras through the V4L2
-// capture API. Capture runs on github.com/blackjack/webcam; the few ioctls
-// that library lacks (reading back the negotiated format) are here, their
-// numbers and struct layouts in plain Go so they are tested on any host.
-// Syscalls live in _linux.go files; other systems get ErrUnsupported.
+// Package v4l2 talks to Linux video devices through the kernel's V4L2 API
+// in pure Go: cameras through the capture streaming API (MMAP buffers,
+// driver-reported formats and timestamps), and stateful memory-to-memory
+// codecs. Request numbers and struct layouts are plain Go (uapi.go), tested
+// against the kernel headers for amd64, arm64 and arm; syscalls live in
+// _linux.go files, and other systems get ErrUnsupported.
 package v4l2
 
 import (
@@ -56,7 +57,6 @@ func Choose(offered []FourCC) (FourCC, error) {
 
 // ioctl request encoding (include/uapi/asm-generic/ioctl.h).
 const (
-	iocNone  = 0
 	iocWrite = 1
 	iocRead  = 2
 
@@ -128,4 +128,14 @@ type DeviceInfo struct {
 	Name    string       `json:"name"`
 	Bus     string       `json:"bus"`
 	Formats []FormatInfo `json:"formats"`
+}
+
+// CameraConfig says what to open and ask for.
+type CameraConfig struct {
+	Path          string
+	Width, Height int
+	FPS           int
+	// Format forces a pixel format; zero picks the best offered.
+	Format   FourCC
+	PoolSize int
 }

@@ -42,7 +42,7 @@ type Box struct {
 
 	width, height, fps int
 
-	src    *supervisedSource
+	src    *Source
 	enc    encode.Encoder
 	comp   overlay.Compositor
 	scenes map[string]*overlay.Scene
@@ -57,6 +57,7 @@ type Box struct {
 
 	livePub   atomic.Pointer[stream.Publisher]
 	stats     stats
+	videoPkts []*encode.Packet // reused by the process goroutine
 	snapReq   chan chan struct{}
 	snapMu    sync.Mutex
 	snapFrame *frame.Frame
@@ -77,12 +78,12 @@ func New(cfg *config.Config, log *slog.Logger) (*Box, error) {
 		return nil, err
 	}
 	b := &Box{cfg: cfg, log: log, started: time.Now(), scenes: map[string]*overlay.Scene{}, snapReq: make(chan chan struct{})}
-	src, err := openSource(cfg.Camera, log)
+	src, err := NewSource(cfg.Camera, log)
 	if err != nil {
 		return nil, err
 	}
 	b.src = src
-	b.width, b.height = src.size()
+	b.width, b.height = src.Size()
 	b.fps = cfg.Camera.FPS
 	if b.snapFrame, err = frame.New(b.width, b.height); err != nil {
 		src.Close()
@@ -271,21 +272,20 @@ func (b *Box) handle(f *frame.Frame, kc *encode.KeyframeClock, silence *audio.Si
 	if b.keyReq.Swap(false) {
 		kc.Request()
 	}
-	pkt, err := b.enc.Encode(f, kc.Due(f.PTS))
+	var err error
+	b.videoPkts, err = b.enc.Encode(b.videoPkts[:0], f, kc.Due(f.PTS))
 	if err != nil {
 		b.log.Error("box: encode", "err", err)
-		return
 	}
-	if pkt == nil {
-		return
+	for _, pkt := range b.videoPkts {
+		b.stats.encoded.Add(1)
+		b.stats.addBytes(len(pkt.Data), f.PTS)
+		*audioPkts = silence.Until((*audioPkts)[:0], pkt.DTS)
+		for _, a := range *audioPkts {
+			pub.Submit(a)
+		}
+		pub.Submit(pkt)
 	}
-	b.stats.encoded.Add(1)
-	b.stats.addBytes(len(pkt.Data), f.PTS)
-	*audioPkts = silence.Until((*audioPkts)[:0], pkt.DTS)
-	for _, a := range *audioPkts {
-		pub.Submit(a)
-	}
-	pub.Submit(pkt)
 }
 
 // RequestKeyframe asks for an IDR on the next encoded frame.

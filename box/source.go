@@ -16,12 +16,13 @@ import (
 // retryCamera is how often a missing camera is looked for again.
 const retryCamera = time.Second
 
-// supervisedSource is the camera with a fallback: when the camera is
-// missing or lost it delivers a "CAMERA LOST" slate at the same size and
-// rate and reopens the camera by itself when it is back. In test-pattern
-// mode it is just the pattern.
-type supervisedSource struct {
+// Source is the camera with a fallback: when the camera is missing or lost
+// it delivers a "CAMERA LOST" slate at the same size and rate and reopens
+// the camera by itself when it is back. In test-pattern mode it is just the
+// pattern. It implements frame.Source.
+type Source struct {
 	log     *slog.Logger
+	auto    bool   // camera.device = "auto": look the camera up again on retry
 	path    string // "" in test-pattern mode
 	w, h    int
 	fps     int
@@ -30,11 +31,13 @@ type supervisedSource struct {
 	lastTry time.Time
 }
 
-func openSource(c config.Camera, log *slog.Logger) (*supervisedSource, error) {
-	s := &supervisedSource{log: log, w: c.Width, h: c.Height, fps: c.FPS}
+// NewSource opens the picture source the camera settings describe.
+func NewSource(c config.Camera, log *slog.Logger) (*Source, error) {
+	s := &Source{log: log, w: c.Width, h: c.Height, fps: c.FPS}
 	switch c.Device {
 	case "testpattern":
 	case "auto":
+		s.auto = true
 		s.path = v4l2.FirstCapture()
 		if s.path == "" {
 			log.Warn("box: no camera found; using the test pattern", "camera.device", "auto")
@@ -66,10 +69,17 @@ func openSource(c config.Camera, log *slog.Logger) (*supervisedSource, error) {
 	return s, nil
 }
 
-func (s *supervisedSource) size() (int, int) { return s.w, s.h }
+// Size is the frame size: the camera's as its driver chose it, kept for
+// the slate.
+func (s *Source) Size() (int, int) { return s.w, s.h }
+
+// Lost reports whether the last frame was the camera-lost slate.
+func (s *Source) Lost() bool {
+	return s.cam == nil && s.pattern.Label != ""
+}
 
 // Describe implements frame.Source.
-func (s *supervisedSource) Describe() string {
+func (s *Source) Describe() string {
 	if s.cam != nil {
 		return s.cam.Describe()
 	}
@@ -80,7 +90,7 @@ func (s *supervisedSource) Describe() string {
 }
 
 // Next implements frame.Source.
-func (s *supervisedSource) Next(ctx context.Context) (*frame.Frame, error) {
+func (s *Source) Next(ctx context.Context) (*frame.Frame, error) {
 	if s.cam != nil {
 		f, err := s.cam.Next(ctx)
 		if err == nil || ctx.Err() != nil {
@@ -89,10 +99,17 @@ func (s *supervisedSource) Next(ctx context.Context) (*frame.Frame, error) {
 		s.log.Error("box: camera lost; showing the slate", "err", err, "device_lost", errors.Is(err, frame.ErrDeviceLost))
 		s.cam.Close()
 		s.cam = nil
+		s.pattern.Label = "CAMERA LOST"
 		s.lastTry = time.Now()
 	}
-	if s.path != "" && time.Since(s.lastTry) >= retryCamera {
+	if (s.path != "" || s.auto) && time.Since(s.lastTry) >= retryCamera {
 		s.lastTry = time.Now()
+		if s.auto {
+			s.path = v4l2.FirstCapture()
+		}
+		if s.path == "" {
+			return s.pattern.Next(ctx)
+		}
 		cam, err := v4l2.OpenCamera(s.path, s.w, s.h, s.fps, poolFrames)
 		if err == nil {
 			if w, h := cam.Size(); w == s.w && h == s.h {
@@ -108,7 +125,7 @@ func (s *supervisedSource) Next(ctx context.Context) (*frame.Frame, error) {
 }
 
 // Close implements frame.Source.
-func (s *supervisedSource) Close() error {
+func (s *Source) Close() error {
 	if s.cam != nil {
 		return s.cam.Close()
 	}

@@ -25,12 +25,16 @@ type Settings struct {
 	Preset string
 }
 
-// Encoder turns I420 frames into H.264 access units.
+// Encoder turns I420 frames into coded access units. Hardware encoders are
+// pipelined: a packet may come out a few calls after its frame went in.
 type Encoder interface {
-	// Encode encodes f (it does not keep f) and returns the access unit
-	// produced, or nil when the backend holds the picture back. A true
-	// keyframe asks for an IDR on this frame.
-	Encode(f *frame.Frame, keyframe bool) (*Packet, error)
+	// Encode submits f (it does not keep f after returning) and appends to
+	// dst every access unit that became ready, in order. A true keyframe
+	// asks for an IDR on this frame (see KeyframeForcer).
+	Encode(dst []*Packet, f *frame.Frame, keyframe bool) ([]*Packet, error)
+	// Flush appends every access unit still inside the encoder; the encoder
+	// then takes frames again.
+	Flush(dst []*Packet) ([]*Packet, error)
 	// Name says which backend this is, for status and logs.
 	Name() string
 	// Close frees the encoder.
@@ -41,6 +45,12 @@ type Encoder interface {
 // running.
 type BitrateSetter interface {
 	SetBitrate(kbps int) error
+}
+
+// KeyframeForcer is implemented by encoders that can report whether they
+// honour Encode's keyframe request (a driver may lack the control).
+type KeyframeForcer interface {
+	CanForceKeyframe() bool
 }
 
 // ErrUnavailable is returned by a backend that is not built in or has no

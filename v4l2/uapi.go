@@ -76,6 +76,8 @@ const (
 	CIDH264IPeriod            = cidCodecBase + 358
 	CIDH264Level              = cidCodecBase + 359
 	CIDH264Profile            = cidCodecBase + 363
+	CIDFWHTIFrameQP           = cidCodecBase + 290
+	CIDFWHTPFrameQP           = cidCodecBase + 291
 	CtrlClassCodec            = 0x00990000
 	BitrateModeVBR            = 0
 	BitrateModeCBR            = 1

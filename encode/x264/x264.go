@@ -154,13 +154,14 @@ func New(s encode.Settings) (*Encoder, error) {
 // Name implements encode.Encoder.
 func (x *Encoder) Name() string { return "x264 " + x.settings.Preset }
 
-// Encode implements encode.Encoder.
-func (x *Encoder) Encode(f *frame.Frame, keyframe bool) (*encode.Packet, error) {
+// Encode implements encode.Encoder. With zerolatency x264 returns each
+// frame's access unit from the same call.
+func (x *Encoder) Encode(dst []*encode.Packet, f *frame.Frame, keyframe bool) ([]*encode.Packet, error) {
 	if x.e == nil {
-		return nil, fmt.Errorf("x264: encoder is closed")
+		return dst, fmt.Errorf("x264: encoder is closed")
 	}
 	if f.Width != x.settings.Width || f.Height != x.settings.Height {
-		return nil, fmt.Errorf("x264: frame is %dx%d, encoder is %dx%d", f.Width, f.Height, x.settings.Width, x.settings.Height)
+		return dst, fmt.Errorf("x264: frame is %dx%d, encoder is %dx%d", f.Width, f.Height, x.settings.Width, x.settings.Height)
 	}
 	var out *C.uint8_t
 	var key C.int
@@ -175,10 +176,10 @@ func (x *Encoder) Encode(f *frame.Frame, keyframe bool) (*encode.Packet, error) 
 		(*C.uint8_t)(unsafe.Pointer(&f.Y[0])), (*C.uint8_t)(unsafe.Pointer(&f.U[0])), (*C.uint8_t)(unsafe.Pointer(&f.V[0])),
 		C.int(f.YStride), C.int(f.CStride), C.int64_t(f.PTS/time.Microsecond), idr, &out, &key, &pts, &dts)
 	if n < 0 {
-		return nil, fmt.Errorf("x264: encode failed (code %d)", int(n))
+		return dst, fmt.Errorf("x264: encode failed (code %d)", int(n))
 	}
 	if n == 0 {
-		return nil, nil
+		return dst, nil
 	}
 	p := encode.NewPacket(encode.Video)
 	p.Data = append(p.Data, unsafe.Slice((*byte)(unsafe.Pointer(out)), int(n))...)
@@ -186,8 +187,14 @@ func (x *Encoder) Encode(f *frame.Frame, keyframe bool) (*encode.Packet, error) 
 	p.PTS = time.Duration(pts) * time.Microsecond
 	p.DTS = time.Duration(dts) * time.Microsecond
 	p.Seq = f.Seq
-	return p, nil
+	return append(dst, p), nil
 }
+
+// Flush implements encode.Encoder: zerolatency holds no frames back.
+func (x *Encoder) Flush(dst []*encode.Packet) ([]*encode.Packet, error) { return dst, nil }
+
+// CanForceKeyframe implements encode.KeyframeForcer.
+func (x *Encoder) CanForceKeyframe() bool { return true }
 
 // SetBitrate implements encode.BitrateSetter.
 func (x *Encoder) SetBitrate(kbps int) error {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pitchbox/pitchbox/encode"
+	"github.com/pitchbox/pitchbox/encode/encodetest"
 	"github.com/pitchbox/pitchbox/encode/h264"
 	"github.com/pitchbox/pitchbox/frame"
 	"github.com/pitchbox/pitchbox/frame/testpattern"
@@ -28,13 +29,14 @@ func TestEncoderIVSSafe(t *testing.T) {
 		f.PTS = time.Duration(i) * time.Second / fps
 		f.Seq = uint64(i)
 		force := i == 0 || i == 40
-		p, err := e.Encode(f, force)
+		pkts, err := e.Encode(nil, f, force)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p == nil {
-			t.Fatalf("frame %d held back: zerolatency must not buffer", i)
+		if len(pkts) != 1 {
+			t.Fatalf("frame %d gave %d packets: zerolatency must not buffer", i, len(pkts))
 		}
+		p := pkts[0]
 		out++
 		// x264 keeps microseconds.
 		if p.PTS != p.DTS || p.PTS != f.PTS.Truncate(time.Microsecond) || p.Seq != f.Seq {
@@ -59,11 +61,11 @@ func TestEncoderIVSSafe(t *testing.T) {
 	if err := e.SetBitrate(800); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Encode(f, false); err != nil {
+	if _, err := e.Encode(nil, f, false); err != nil {
 		t.Fatal(err)
 	}
 	bad, _ := frame.New(64, 64)
-	if _, err := e.Encode(bad, false); err == nil {
+	if _, err := e.Encode(nil, bad, false); err == nil {
 		t.Fatal("a frame of the wrong size was encoded")
 	}
 }
@@ -92,16 +94,29 @@ func BenchmarkEncode720pUltrafast(b *testing.B) {
 	f := pool.Get()
 	b.ReportAllocs()
 	i := 0
+	var pkts []*encode.Packet
 	for b.Loop() {
 		pat.Draw(f, uint64(i), 0)
 		f.PTS = time.Duration(i) * time.Second / 30
-		p, err := e.Encode(f, false)
+		var err error
+		pkts, err = e.Encode(pkts[:0], f, false)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if p != nil {
+		for _, p := range pkts {
 			p.Release()
 		}
 		i++
 	}
+}
+
+func TestConformance(t *testing.T) {
+	encodetest.Run(t, encode.Settings{Width: 320, Height: 240, FPS: 30, BitrateKbps: 600, KeyframeInterval: 2 * time.Second},
+		func(t *testing.T, s encode.Settings) encode.Encoder {
+			e, err := New(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return e
+		})
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/pitchbox/pitchbox/audio"
 	"github.com/pitchbox/pitchbox/config"
 	"github.com/pitchbox/pitchbox/encode"
+	"github.com/pitchbox/pitchbox/encode/m2m"
 	"github.com/pitchbox/pitchbox/encode/x264"
 	"github.com/pitchbox/pitchbox/frame"
 	"github.com/pitchbox/pitchbox/overlay"
@@ -127,6 +128,16 @@ func New(cfg *config.Config, log *slog.Logger) (*Box, error) {
 func openEncoder(c config.Encoder, w, h, fps int) (encode.Encoder, error) {
 	s := encode.Settings{Width: w, Height: h, FPS: fps, BitrateKbps: c.BitrateKbps,
 		KeyframeInterval: time.Duration(c.KeyframeSeconds) * time.Second, Preset: c.Preset}
+	if c.Backend == "m2m" || c.Backend == "auto" {
+		e, err := m2m.New(s, m2m.Options{})
+		switch {
+		case err == nil:
+			return e, nil
+		case c.Backend == "m2m":
+			return nil, fmt.Errorf("box: encoder.backend = \"m2m\": %w", err)
+		}
+		// auto: no hardware encoder here; fall back to x264.
+	}
 	switch c.Backend {
 	case "auto", "x264":
 		e, err := x264.New(s)

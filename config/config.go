@@ -35,7 +35,8 @@ type Camera struct {
 
 // Encoder configures H.264 encoding.
 type Encoder struct {
-	// Backend is "auto" or "x264".
+	// Backend is "auto" (a V4L2 M2M H.264 encoder when the board has one,
+	// else x264), "m2m" or "x264".
 	Backend string `toml:"backend"`
 	// Preset is the x264 speed preset (ultrafast … veryslow).
 	Preset          string `toml:"preset"`

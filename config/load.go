@@ -121,8 +121,8 @@ func (c *Config) Validate() error {
 		bad("camera.fps", "%d is not allowed (allowed: 1 to 60)", cam.FPS)
 	}
 	enc := c.Encoder
-	if enc.Backend != "auto" && enc.Backend != "x264" {
-		bad("encoder.backend", "%q is not allowed (allowed: \"auto\", \"x264\")", enc.Backend)
+	if enc.Backend != "auto" && enc.Backend != "x264" && enc.Backend != "m2m" {
+		bad("encoder.backend", "%q is not allowed (allowed: \"auto\" (hardware if present, else x264), \"m2m\", \"x264\")", enc.Backend)
 	}
 	if !slices.Contains(X264Presets, enc.Preset) {
 		bad("encoder.preset", "%q is not allowed (allowed: %s)", enc.Preset, strings.Join(X264Presets, ", "))

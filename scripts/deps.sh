@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# Installs the Debian packages pitchbox needs. Usage: scripts/deps.sh run|test
+# Installs the Debian packages pitchbox needs.
 #   run:  what building and running the box needs (cgo toolchain, libx264)
 #   test: that plus the real peers the tests start (nginx with the RTMP and
-#         stream modules, ffmpeg, zbarimg)
+#         stream modules, ffmpeg, zbarimg) and qemu-user for arm checks
+#   hil, hil-kernel KVER, hil-build KVER: the QEMU rig (hil/rig.sh)
 # As root it installs what is missing with apt-get; otherwise it names the
 # packages and stops.
 set -euo pipefail
 
-# Usage: scripts/deps.sh run|test|hil|hil-kernel KVER|hil-build KVER
 want=(gcc libc6-dev pkg-config libx264-dev)
 case "${1:-run}" in
   run) ;;
-  test) want+=(nginx-light libnginx-mod-rtmp libnginx-mod-stream ffmpeg zbar-tools) ;;
+  test) want+=(nginx-light libnginx-mod-rtmp libnginx-mod-stream ffmpeg zbar-tools qemu-user-static) ;;
   hil) want=(qemu-system-x86 busybox-static kmod cpio xz-utils) ;;
   hil-kernel) want=() ;;
   hil-build) want=(make gcc bc "linux-headers-$2" linux-source-"$(echo "$2" | cut -d. -f1-2)") ;;

@@ -315,13 +315,20 @@ func cmdDevices(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	encs := v4l2.Encoders(v4l2.FmtH264, v4l2.FmtFWHT)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if devs == nil {
 			devs = []v4l2.DeviceInfo{}
 		}
-		return enc.Encode(devs)
+		if encs == nil {
+			encs = []v4l2.EncoderInfo{}
+		}
+		return enc.Encode(map[string]any{"cameras": devs, "encoders": encs})
+	}
+	for _, e := range encs {
+		fmt.Fprintf(stdout, "%s  %s: %v encoder (memory-to-memory%s)\n", e.Path, e.Card, e.Coded, map[bool]string{true: ", multi-planar"}[e.MPlane])
 	}
 	if len(devs) == 0 {
 		fmt.Fprintln(stdout, "no cameras found (pitchbox will use its test pattern)")

@@ -45,7 +45,6 @@ type Encoder struct {
 	out      []*encode.Packet
 	queued   int // frames queued since the stream (re)started
 	deliver  func(*v4l2.Coded)
-	err      error
 }
 
 // New opens the encoder with IVS-safe settings.

@@ -149,6 +149,15 @@ func (m *M2M) setup(cfg M2MConfig) error {
 	if m.rows < cfg.Height {
 		m.rows = max(h, cfg.Height)
 	}
+	// The buffer may hold more rows than the picture (bcm2835: 1080 in
+	// 1088): tell the encoder the visible rectangle so the stream is
+	// cropped to it. Drivers without the selection API crop by the format.
+	if h > cfg.Height || w > cfg.Width {
+		sel := Selection{Type: BufTypeVideoOutput, Target: SelTgtCrop, R: Rect{Width: uint32(cfg.Width), Height: uint32(cfg.Height)}}
+		if err := d.ioctl(VIDIOC_S_SELECTION, unsafe.Pointer(&sel)); err != nil && err != syscall.ENOTTY && err != syscall.EINVAL {
+			return fmt.Errorf("v4l2: %s: crop to %dx%d: %w", d.path, cfg.Width, cfg.Height, err)
+		}
+	}
 	// 3. Frame rate on OUTPUT.
 	var sp StreamParm
 	sp.Type = m.outT

@@ -314,6 +314,25 @@ type QueryCtrl struct {
 	Reserved     [2]uint32
 }
 
+// Rect is struct v4l2_rect.
+type Rect struct {
+	Left, Top     int32
+	Width, Height uint32
+}
+
+// Selection is struct v4l2_selection.
+type Selection struct {
+	Type     uint32
+	Target   uint32
+	Flags    uint32
+	R        Rect
+	Reserved [9]uint32
+}
+
+// SelTgtCrop is V4L2_SEL_TGT_CROP: on an encoder's OUTPUT queue, the
+// visible part of the picture.
+const SelTgtCrop = 0
+
 // Request numbers (_IOR/_IOW/_IOWR('V', nr, type)).
 var (
 	VIDIOC_QUERYCAP            = ioc(iocRead, 'V', 0, unsafe.Sizeof(Capability{}))
@@ -335,4 +354,5 @@ var (
 	VIDIOC_ENUM_FRAMESIZES     = ioc(iocRead|iocWrite, 'V', 74, unsafe.Sizeof(FrmSizeEnum{}))
 	VIDIOC_ENUM_FRAMEINTERVALS = ioc(iocRead|iocWrite, 'V', 75, unsafe.Sizeof(FrmIvalEnum{}))
 	VIDIOC_ENCODER_CMD         = ioc(iocRead|iocWrite, 'V', 77, unsafe.Sizeof(EncoderCmd{}))
+	VIDIOC_S_SELECTION         = ioc(iocRead|iocWrite, 'V', 95, unsafe.Sizeof(Selection{}))
 )

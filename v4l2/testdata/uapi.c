@@ -12,6 +12,7 @@ const struct entry entries[] = {
 	S(v4l2_buffer), S(v4l2_plane), S(v4l2_timecode), S(v4l2_streamparm),
 	S(v4l2_captureparm), S(v4l2_control), S(v4l2_ext_control), S(v4l2_ext_controls),
 	S(v4l2_encoder_cmd), S(v4l2_frmsizeenum), S(v4l2_frmivalenum), S(v4l2_queryctrl),
+	S(v4l2_rect), S(v4l2_selection), R(VIDIOC_S_SELECTION), R(V4L2_SEL_TGT_CROP),
 	R(VIDIOC_QUERYCAP), R(VIDIOC_ENUM_FMT), R(VIDIOC_G_FMT), R(VIDIOC_S_FMT),
 	R(VIDIOC_REQBUFS), R(VIDIOC_QUERYBUF), R(VIDIOC_QBUF), R(VIDIOC_DQBUF),
 	R(VIDIOC_STREAMON), R(VIDIOC_STREAMOFF), R(VIDIOC_G_PARM), R(VIDIOC_S_PARM),

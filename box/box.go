@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/pitchbox/pitchbox/audio"
+	"github.com/pitchbox/pitchbox/buttons"
 	"github.com/pitchbox/pitchbox/config"
 	"github.com/pitchbox/pitchbox/encode"
 	"github.com/pitchbox/pitchbox/encode/m2m"
@@ -56,6 +57,8 @@ type Box struct {
 	lastAct   Action
 	recording string
 
+	controlProblems []string
+
 	livePub   atomic.Pointer[stream.Publisher]
 	stats     stats
 	videoPkts []*encode.Packet // reused by the process goroutine
@@ -71,10 +74,27 @@ type Action struct {
 	At     time.Time `json:"at"`
 }
 
+// Option changes how New builds the box.
+type Option func(*options)
+
+type options struct {
+	newEncoder func(encode.Settings) (encode.Encoder, error)
+}
+
+// WithEncoder makes the box use open instead of the configured backend
+// (the test rig runs vicodec this way).
+func WithEncoder(open func(encode.Settings) (encode.Encoder, error)) Option {
+	return func(o *options) { o.newEncoder = open }
+}
+
 // New builds a box from cfg: opens the camera (or the test pattern), renders
 // every preset at the frame size and opens the encoder. Errors caused by the
 // configuration satisfy config.IsInvalid.
-func New(cfg *config.Config, log *slog.Logger) (*Box, error) {
+func New(cfg *config.Config, log *slog.Logger, opts ...Option) (*Box, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if err := cfg.PrepareStateDir(); err != nil {
 		return nil, err
 	}
@@ -110,7 +130,12 @@ func New(cfg *config.Config, log *slog.Logger) (*Box, error) {
 		b.scenes[p.Name] = &overlay.Scene{Name: p.Name, Overlays: []*overlay.Overlay{o}}
 		b.order = append(b.order, p.Name)
 	}
-	enc, err := openEncoder(cfg.Encoder, b.width, b.height, b.fps)
+	var enc encode.Encoder
+	if o.newEncoder != nil {
+		enc, err = o.newEncoder(encoderSettings(cfg.Encoder, b.width, b.height, b.fps))
+	} else {
+		enc, err = openEncoder(cfg.Encoder, b.width, b.height, b.fps)
+	}
 	if err != nil {
 		src.Close()
 		return nil, err
@@ -125,9 +150,13 @@ func New(cfg *config.Config, log *slog.Logger) (*Box, error) {
 	return b, nil
 }
 
-func openEncoder(c config.Encoder, w, h, fps int) (encode.Encoder, error) {
-	s := encode.Settings{Width: w, Height: h, FPS: fps, BitrateKbps: c.BitrateKbps,
+func encoderSettings(c config.Encoder, w, h, fps int) encode.Settings {
+	return encode.Settings{Width: w, Height: h, FPS: fps, BitrateKbps: c.BitrateKbps,
 		KeyframeInterval: time.Duration(c.KeyframeSeconds) * time.Second, Preset: c.Preset}
+}
+
+func openEncoder(c config.Encoder, w, h, fps int) (encode.Encoder, error) {
+	s := encoderSettings(c, w, h, fps)
 	if c.Backend == "m2m" || c.Backend == "auto" {
 		e, err := m2m.New(s, m2m.Options{})
 		switch {
@@ -194,6 +223,13 @@ func (b *Box) Run(ctx context.Context) error {
 			return err
 		}
 	}
+	controls, problems := buttons.Start(b.controlsConfig(), b, b.ledState, frame.Now, b.log)
+	defer controls.Close()
+	b.mu.Lock()
+	for _, p := range problems {
+		b.controlProblems = append(b.controlProblems, p.Error())
+	}
+	b.mu.Unlock()
 	frames := make(chan *frame.Frame, 2)
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -375,3 +411,68 @@ func (e *NotFoundError) Error() string {
 
 // NotFound marks the error as a missing thing for the API (404).
 func (e *NotFoundError) NotFound() bool { return true }
+
+// Scene returns the name of the preset on screen, "" for none.
+func (b *Box) Scene() string {
+	if s := b.comp.Current(); s != nil {
+		return s.Name
+	}
+	return ""
+}
+
+// Live reports whether the box is live or trying to be.
+func (b *Box) Live() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.pub != nil
+}
+
+// streamState is the publisher's state name, "idle" when not live.
+func (b *Box) streamState() string {
+	b.mu.Lock()
+	pub := b.pub
+	b.mu.Unlock()
+	if pub == nil {
+		return "idle"
+	}
+	return pub.Status().State.String()
+}
+
+func (b *Box) ledState() buttons.State {
+	return buttons.State{Stream: b.streamState(), Overlay: b.comp.Current() != nil}
+}
+
+// controlsConfig turns the config's controls into buttons.Config, the
+// 4-button layout first and explicit buttons after (a line named in both
+// takes the explicit mapping).
+func (b *Box) controlsConfig() buttons.Config {
+	c := b.cfg.Buttons
+	var bc buttons.Config
+	if c.Layout == "4-button" {
+		bc = buttons.FourButton()
+	}
+	bc.Settle = time.Duration(c.DebounceMS) * time.Millisecond
+	bc.Long = time.Duration(c.LongPressMS) * time.Millisecond
+	if c.StatusLED != "" {
+		bc.StatusLED = c.StatusLED
+	}
+	if c.OverlayLED != "" {
+		bc.OverlayLED = c.OverlayLED
+	}
+	for _, x := range b.cfg.Button {
+		nb := buttons.ButtonConfig{Line: x.Line, Chip: x.Chip, Offset: x.Offset, Press: x.Press, LongPress: x.LongPress, ActiveHigh: x.ActiveHigh}
+		replaced := false
+		for i := range bc.Buttons {
+			if x.Line != "" && bc.Buttons[i].Line == x.Line {
+				bc.Buttons[i], replaced = nb, true
+			}
+		}
+		if !replaced {
+			bc.Buttons = append(bc.Buttons, nb)
+		}
+	}
+	for _, k := range b.cfg.Key {
+		bc.Keys = append(bc.Keys, buttons.KeyConfig{Device: k.Device, Key: k.Key, Press: k.Press, LongPress: k.LongPress})
+	}
+	return bc
+}

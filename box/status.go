@@ -67,6 +67,7 @@ type Status struct {
 	UptimeSeconds int64          `json:"uptime_seconds"`
 	Recording     string         `json:"recording,omitempty"`
 	LastAction    *Action        `json:"last_action,omitempty"`
+	Controls      []string       `json:"control_problems,omitempty"`
 	Stream        *stream.Status `json:"stream,omitempty"`
 }
 
@@ -97,6 +98,7 @@ func (b *Box) Status() Status {
 		st.LastAction = &a
 	}
 	st.Recording = b.recording
+	st.Controls = append([]string(nil), b.controlProblems...)
 	b.mu.Unlock()
 	if pub != nil {
 		ps := pub.Status()

@@ -21,6 +21,40 @@ type Config struct {
 	Control  Control   `toml:"control"`
 	Presets  []Preset  `toml:"preset"`
 	Log      LogConfig `toml:"log"`
+	Buttons  Buttons   `toml:"buttons"`
+	Button   []Button  `toml:"button"`
+	Key      []Key     `toml:"key"`
+}
+
+// Buttons holds the settings shared by all physical controls.
+type Buttons struct {
+	// Layout "4-button" adds the reference board's buttons and LEDs (see
+	// the README); "none" adds nothing.
+	Layout      string `toml:"layout"`
+	DebounceMS  int    `toml:"debounce_ms"`
+	LongPressMS int    `toml:"long_press_ms"`
+	// StatusLED and OverlayLED are GPIO line names.
+	StatusLED  string `toml:"status_led"`
+	OverlayLED string `toml:"overlay_led"`
+}
+
+// Button is a GPIO push button: line by name, or chip and offset.
+type Button struct {
+	Line       string `toml:"line"`
+	Chip       string `toml:"chip"`
+	Offset     int    `toml:"offset"`
+	Press      string `toml:"press"`
+	LongPress  string `toml:"long_press"`
+	ActiveHigh bool   `toml:"active_high"`
+}
+
+// Key is a key of a USB keypad or foot pedal.
+type Key struct {
+	// Device is a path (/dev/input/by-id/…) or part of the device name.
+	Device    string `toml:"device"`
+	Key       string `toml:"key"`
+	Press     string `toml:"press"`
+	LongPress string `toml:"long_press"`
 }
 
 // Camera selects and sets up the picture source.
@@ -97,6 +131,7 @@ func Defaults() *Config {
 		Output:   Output{Autostart: &t},
 		Control:  Control{Socket: DefaultSocket()},
 		Log:      LogConfig{Level: "info"},
+		Buttons:  Buttons{Layout: "none", DebounceMS: 30, LongPressMS: 800},
 	}
 }
 

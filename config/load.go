@@ -56,7 +56,10 @@ func Parse(name string, data []byte) (*Config, error) {
 }
 
 var sectionKeys = map[string][]string{
-	"":        {"state_dir", "camera", "encoder", "output", "control", "preset", "log"},
+	"":        {"state_dir", "camera", "encoder", "output", "control", "preset", "log", "buttons", "button", "key"},
+	"buttons": {"layout", "debounce_ms", "long_press_ms", "status_led", "overlay_led"},
+	"button":  {"line", "chip", "offset", "press", "long_press", "active_high"},
+	"key":     {"device", "key", "press", "long_press"},
 	"camera":  {"device", "width", "height", "fps"},
 	"encoder": {"backend", "preset", "bitrate_kbps", "keyframe_seconds"},
 	"output":  {"url", "stream_key", "stream_key_file", "ca_file", "autostart"},
@@ -173,6 +176,7 @@ func (c *Config) Validate() error {
 	for i, p := range c.Presets {
 		validatePreset(i, p, seen, bad)
 	}
+	c.validateControls(bad)
 	if len(es) > 0 {
 		return es
 	}

@@ -278,6 +278,9 @@ func printStatus(w io.Writer, st box.Status) {
 	if a := st.LastAction; a != nil {
 		fmt.Fprintf(w, "last action: %s (%s, %s)\n", a.Action, a.Source, a.At.Format("15:04:05"))
 	}
+	for _, p := range st.Controls {
+		fmt.Fprintf(w, "control problem: %s\n", p)
+	}
 	fmt.Fprintf(w, "uptime:    %s\n", (time.Duration(st.UptimeSeconds) * time.Second).String())
 }
 

@@ -47,6 +47,7 @@ fuzz: ## run each fuzz target briefly
 
 bench: deps-test ## hot-path benchmarks (allocs/op) and CPU against ffmpeg
 	$(GO) test -run '^$$' -bench . -benchmem ./overlay/... ./frame/... ./encode/...
+	$(GO) test -run '^$$' -bench PressToPicture -benchtime 100x ./buttons/
 	$(GO) run ./e2e/cpubench
 
 install: build ## install binary, systemd unit and example config

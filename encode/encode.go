@@ -103,9 +103,12 @@ func (p *Packet) Release() {
 // interval of capture time, whatever frames were dropped on the way.
 type KeyframeClock struct {
 	Interval time.Duration
-	last     time.Duration
-	started  bool
-	pending  bool
+	// MinGap: a request within this much of the last IDR is already served
+	// by it (that IDR is still on its way to whoever asked). Default 250 ms.
+	MinGap  time.Duration
+	last    time.Duration
+	started bool
+	pending bool
 }
 
 // Request asks for an IDR on the next frame (a new viewer, a reconnect).
@@ -114,6 +117,13 @@ func (k *KeyframeClock) Request() { k.pending = true }
 // Due reports whether the frame at pts must be an IDR, and records it.
 // A frame within half a millisecond of the period counts as due.
 func (k *KeyframeClock) Due(pts time.Duration) bool {
+	gap := k.MinGap
+	if gap == 0 {
+		gap = 250 * time.Millisecond
+	}
+	if k.pending && k.started && pts-k.last < gap {
+		k.pending = false
+	}
 	if !k.started || k.pending || pts-k.last >= k.Interval-time.Millisecond {
 		k.started, k.pending, k.last = true, false, pts
 		return true

@@ -32,6 +32,15 @@ func TestKeyframeClock(t *testing.T) {
 	if !k.Due(pts + frame) {
 		t.Fatal("requested keyframe not due")
 	}
+	// A second request right after that IDR is served by it.
+	k.Request()
+	if k.Due(pts + 2*frame) {
+		t.Fatal("a request one frame after an IDR made another IDR")
+	}
+	k.Request()
+	if !k.Due(pts + 10*frame) {
+		t.Fatal("a request 300 ms after the last IDR was not honoured")
+	}
 }
 
 func TestPacketPoolReuse(t *testing.T) {

@@ -94,7 +94,9 @@ func (p *Pattern) Next(ctx context.Context) (*frame.Frame, error) {
 		p.seq++
 		f = p.pool.Get()
 	}
-	f.PTS = p.now()
+	// Stamp the frame's ideal capture instant, as a camera's clock would:
+	// scheduler jitter in waking up must not jitter the timestamps.
+	f.PTS = due
 	f.Seq = p.seq
 	p.Draw(f, p.seq, due)
 	p.seq++

@@ -92,6 +92,7 @@ func (p *Pattern) Next(ctx context.Context) (*frame.Frame, error) {
 			return nil, err
 		}
 		p.seq++
+		due = p.start + time.Duration(p.seq)*p.interval
 		f = p.pool.Get()
 	}
 	// Stamp the frame's ideal capture instant, as a camera's clock would:

@@ -16,6 +16,9 @@ typedef struct {
 	x264_t *h;
 	x264_param_t param;
 	x264_picture_t in;
+	uint8_t *out; // last access unit, read by Go
+	int key;
+	int64_t pts, dts;
 } pb_x264;
 
 static int pb_open(pb_x264 *e, int w, int h, int fps, int kbps, int keyint, const char *preset) {
@@ -60,7 +63,7 @@ static int pb_open(pb_x264 *e, int w, int h, int fps, int kbps, int keyint, cons
 // pb_encode encodes one picture. The payloads of all NAL units x264 returns
 // are consecutive in memory: *out and the return value span them all.
 static int pb_encode(pb_x264 *e, uint8_t *y, uint8_t *u, uint8_t *v, int ys, int cs,
-		int64_t pts, int idr, uint8_t **out, int *key, int64_t *opts, int64_t *odts) {
+		int64_t pts, int idr) {
 	x264_nal_t *nals;
 	int n;
 	x264_picture_t pout;
@@ -74,10 +77,10 @@ static int pb_encode(pb_x264 *e, uint8_t *y, uint8_t *u, uint8_t *v, int ys, int
 	e->in.i_type = idr ? X264_TYPE_IDR : X264_TYPE_AUTO;
 	int size = x264_encoder_encode(e->h, &nals, &n, &e->in, &pout);
 	if (size <= 0) return size;
-	*out = nals[0].p_payload;
-	*key = pout.b_keyframe;
-	*opts = pout.i_pts;
-	*odts = pout.i_dts;
+	e->out = nals[0].p_payload;
+	e->key = pout.b_keyframe;
+	e->pts = pout.i_pts;
+	e->dts = pout.i_dts;
 	return size;
 }
 
@@ -163,9 +166,8 @@ func (x *Encoder) Encode(dst []*encode.Packet, f *frame.Frame, keyframe bool) ([
 	if f.Width != x.settings.Width || f.Height != x.settings.Height {
 		return dst, fmt.Errorf("x264: frame is %dx%d, encoder is %dx%d", f.Width, f.Height, x.settings.Width, x.settings.Height)
 	}
-	var out *C.uint8_t
-	var key C.int
-	var pts, dts C.int64_t
+	// Outputs come back in the C struct: Go locals passed by address would
+	// escape to the heap on every frame.
 	idr := C.int(0)
 	if keyframe {
 		idr = 1
@@ -174,7 +176,7 @@ func (x *Encoder) Encode(dst []*encode.Packet, f *frame.Frame, keyframe bool) ([
 	// passing them as arguments: they hold no Go pointers).
 	n := C.pb_encode(x.e,
 		(*C.uint8_t)(unsafe.Pointer(&f.Y[0])), (*C.uint8_t)(unsafe.Pointer(&f.U[0])), (*C.uint8_t)(unsafe.Pointer(&f.V[0])),
-		C.int(f.YStride), C.int(f.CStride), C.int64_t(f.PTS/time.Microsecond), idr, &out, &key, &pts, &dts)
+		C.int(f.YStride), C.int(f.CStride), C.int64_t(f.PTS/time.Microsecond), idr)
 	if n < 0 {
 		return dst, fmt.Errorf("x264: encode failed (code %d)", int(n))
 	}
@@ -182,10 +184,10 @@ func (x *Encoder) Encode(dst []*encode.Packet, f *frame.Frame, keyframe bool) ([
 		return dst, nil
 	}
 	p := encode.NewPacket(encode.Video)
-	p.Data = append(p.Data, unsafe.Slice((*byte)(unsafe.Pointer(out)), int(n))...)
-	p.Key = key != 0
-	p.PTS = time.Duration(pts) * time.Microsecond
-	p.DTS = time.Duration(dts) * time.Microsecond
+	p.Data = append(p.Data, unsafe.Slice((*byte)(unsafe.Pointer(x.e.out)), int(n))...)
+	p.Key = x.e.key != 0
+	p.PTS = time.Duration(x.e.pts) * time.Microsecond
+	p.DTS = time.Duration(x.e.dts) * time.Microsecond
 	p.Seq = f.Seq
 	return append(dst, p), nil
 }

@@ -120,3 +120,28 @@ func TestConformance(t *testing.T) {
 			return e
 		})
 }
+
+func TestEncodeAllocatesNothing(t *testing.T) {
+	e, err := New(encode.Settings{Width: 320, Height: 240, FPS: 30, BitrateKbps: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	f, _ := frame.New(320, 240)
+	var pkts []*encode.Packet
+	i := 0
+	step := func() {
+		f.PTS = time.Duration(i) * time.Second / 30
+		i++
+		pkts, _ = e.Encode(pkts[:0], f, false)
+		for _, p := range pkts {
+			p.Release()
+		}
+	}
+	for j := 0; j < 10; j++ {
+		step()
+	}
+	if n := testing.AllocsPerRun(30, step); n != 0 {
+		t.Fatalf("%v allocations per frame", n)
+	}
+}

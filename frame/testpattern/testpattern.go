@@ -36,6 +36,10 @@ type Pattern struct {
 
 	// Label, if set, is written large across the middle (the slate).
 	Label string
+	// Flash, if set, paints the frame white at every multiple of Flash on
+	// the pipeline clock (the lip-sync test source); frames fall on
+	// multiples of the frame interval so the flash is exact.
+	Flash time.Duration
 }
 
 // New makes a pattern of width×height at fps frames per second, drawing
@@ -58,7 +62,9 @@ func New(pool *frame.Pool, fps int) (*Pattern, error) {
 			p.rowV[x/2], p.rowV[x/2+w/2] = b[2], b[2]
 		}
 	}
-	p.start = p.now()
+	// Frames fall on multiples of the interval on the pipeline clock, so
+	// timestamps of different sources line up.
+	p.start = (p.now() + p.interval - 1) / p.interval * p.interval
 	return p, nil
 }
 
@@ -107,6 +113,14 @@ func (p *Pattern) Next(ctx context.Context) (*frame.Frame, error) {
 // Draw paints frame number seq, stamped with clock time t, into f.
 func (p *Pattern) Draw(f *frame.Frame, seq uint64, t time.Duration) {
 	w, h := p.w, p.h
+	// The frame nearest each multiple of Flash (frame times are multiples
+	// of an interval that need not divide Flash exactly).
+	if p.Flash > 0 {
+		if ph := t % p.Flash; ph < p.interval/2 || ph >= p.Flash-p.interval/2 {
+			f.Fill(235, 128, 128)
+			return
+		}
+	}
 	off := int(seq*4) % w &^ 1
 	for y := 0; y < h; y++ {
 		copy(f.Y[y*f.YStride:y*f.YStride+w], p.rowY[off:off+w])
@@ -226,6 +240,9 @@ func DrawText[T string | []byte](f *frame.Frame, x, y, scale int, s T, luma byte
 func fillLuma(f *frame.Frame, x, y, s int, luma byte) {
 	x0, y0 := max(x, 0), max(y, 0)
 	x1, y1 := min(x+s, f.Width), min(y+s, f.Height)
+	if x0 >= x1 || y0 >= y1 {
+		return // off the frame
+	}
 	for r := y0; r < y1; r++ {
 		row := f.Y[r*f.YStride+x0 : r*f.YStride+x1]
 		for i := range row {

@@ -87,3 +87,24 @@ func TestNextAllocatesNothing(t *testing.T) {
 		t.Fatalf("Next allocates %v times per frame", n)
 	}
 }
+
+func TestFlashOnSyncInstants(t *testing.T) {
+	pool, _ := frame.NewPool(64, 36, 2)
+	p, _ := New(pool, 30)
+	p.Flash = 2 * time.Second
+	f := pool.Get()
+	flashes := 0
+	for n := 0; n < 30*60; n++ {
+		ts := time.Duration(n) * (time.Second / 30)
+		p.Draw(f, uint64(n), ts)
+		if f.Y[0] == 235 && f.Y[len(f.Y)-1] == 235 {
+			flashes++
+			if d := (ts + time.Second) % (2 * time.Second); d < time.Second-20*time.Millisecond || d > time.Second+20*time.Millisecond {
+				t.Fatalf("flash at %v, not at a multiple of 2 s", ts)
+			}
+		}
+	}
+	if flashes != 30 {
+		t.Fatalf("%d flashes in 60 s, want 30", flashes)
+	}
+}

@@ -30,6 +30,7 @@ type Pipeline struct {
 
 	buf  []int16
 	fill int
+	zero []int16 // one frame of silence
 
 	started bool
 	origin  time.Duration // capture time of sample 0
@@ -46,7 +47,20 @@ type Pipeline struct {
 const (
 	driftLimit = 10 * time.Millisecond
 	emaAlpha   = 0.05
+	resync     = 200 * time.Millisecond
 )
+
+// Next is the capture time the next sample should have: where the sample
+// clock stands (the current time when nothing was pushed yet).
+func (p *Pipeline) Next() time.Duration {
+	if !p.started {
+		return 0
+	}
+	return p.origin + time.Duration(p.pos+int64(p.fill/p.channels))*time.Second/time.Duration(p.rate)
+}
+
+// Started reports whether a period was pushed.
+func (p *Pipeline) Started() bool { return p.started }
 
 // NewPipeline makes a pipeline for rate and channels that emits frames of
 // frameSize samples per channel, with gain in dB.
@@ -55,6 +69,7 @@ func NewPipeline(rate, channels, frameSize int, gainDB float64) *Pipeline {
 		rate: rate, channels: channels, frameSize: frameSize,
 		gain: int32(math.Round(math.Pow(10, gainDB/20) * 65536)),
 		buf:  make([]int16, frameSize*channels),
+		zero: make([]int16, channels),
 	}
 }
 
@@ -77,8 +92,20 @@ func (p *Pipeline) Push(period []int16, at time.Duration, emit func(frame []int1
 	}
 	p.Meter.add(period)
 	// How far the sample clock is from the capture clock at this period.
-	sampleTime := p.origin + time.Duration(p.pos)*time.Second/time.Duration(p.rate) + time.Duration(p.fill/p.channels)*time.Second/time.Duration(p.rate)
-	off := (at - sampleTime).Seconds()
+	off := (at - p.Next()).Seconds()
+	if off > resync.Seconds() {
+		// A gap (the microphone came back after a while): fill it with
+		// silence at once instead of drifting back slowly.
+		gap := int(min(off, 2) * float64(p.rate))
+		for i := 0; i < gap; i++ {
+			p.put(p.zero, emit)
+		}
+		p.errEMA, off = 0, 0
+	} else if off < -resync.Seconds() {
+		// Samples far ahead of the clock: drop this period.
+		p.errEMA = 0
+		return
+	}
 	p.errEMA += emaAlpha * (off - p.errEMA)
 	adjust := 0
 	if lim := driftLimit.Seconds(); p.errEMA > lim || p.errEMA < -lim {

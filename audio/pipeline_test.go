@@ -114,3 +114,22 @@ func BenchmarkPushPeriod(b *testing.B) {
 		at += 10 * time.Millisecond
 	}
 }
+
+func TestPipelineResyncsAfterGap(t *testing.T) {
+	p := NewPipeline(44100, 1, 1024, 0)
+	var emitted int
+	emit := func(f []int16) { emitted += len(f) }
+	period := make([]int16, 441)
+	p.Push(period, 0, emit)
+	// The next period arrives a second later than the sample clock says.
+	p.Push(period, time.Second+10*time.Millisecond, emit)
+	if d := time.Second + 20*time.Millisecond - p.Next(); d > 2*time.Millisecond || d < -2*time.Millisecond {
+		t.Fatalf("after a 1 s gap the sample clock is at %v, want about 1.02 s", p.Next())
+	}
+	// A period far behind the clock is dropped.
+	before := p.Next()
+	p.Push(period, 0, emit)
+	if p.Next() != before {
+		t.Fatal("a period 1 s in the past was kept")
+	}
+}

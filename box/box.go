@@ -60,6 +60,8 @@ type Box struct {
 	controlProblems []string
 
 	livePub   atomic.Pointer[stream.Publisher]
+	audio     *audioPath
+	mux       muxer
 	stats     stats
 	videoPkts []*encode.Packet // reused by the process goroutine
 	snapReq   chan chan struct{}
@@ -141,6 +143,7 @@ func New(cfg *config.Config, log *slog.Logger, opts ...Option) (*Box, error) {
 		return nil, err
 	}
 	b.enc = enc
+	b.audio = newAudioPath(cfg.Audio, log)
 	log.Info("box: encoder", "encoder", enc.Name(), "bitrate_kbps", cfg.Encoder.BitrateKbps, "keyframe_s", cfg.Encoder.KeyframeSeconds)
 	if err := b.makeDestination(); err != nil {
 		src.Close()
@@ -232,6 +235,11 @@ func (b *Box) Run(ctx context.Context) error {
 	b.mu.Unlock()
 	frames := make(chan *frame.Frame, 2)
 	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		b.audio.run(ctx, b.mux.push)
+	}()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -327,11 +335,13 @@ func (b *Box) handle(f *frame.Frame, kc *encode.KeyframeClock, silence *audio.Si
 	for _, pkt := range b.videoPkts {
 		b.stats.encoded.Add(1)
 		b.stats.addBytes(len(pkt.Data), f.PTS)
-		*audioPkts = silence.Until((*audioPkts)[:0], pkt.DTS)
-		for _, a := range *audioPkts {
-			pub.Submit(a)
+		if b.audio.constant() {
+			*audioPkts = silence.Until((*audioPkts)[:0], pkt.DTS)
+			for _, a := range *audioPkts {
+				b.mux.push(a)
+			}
 		}
-		pub.Submit(pkt)
+		b.mux.push(pkt)
 	}
 }
 
@@ -367,9 +377,10 @@ func (b *Box) GoLive(source string) error {
 	}
 	b.pub = stream.NewPublisher(b.dest, stream.Options{
 		RequestKeyframe: b.RequestKeyframe,
-		AudioConfig:     audio.AudioSpecificConfig,
+		AudioConfig:     b.audio.asc,
 		Logger:          b.log,
 	})
+	b.mux.setPublisher(b.pub)
 	b.livePub.Store(b.pub)
 	b.lastAct = Action{Action: "live start", Source: source, At: time.Now()}
 	b.log.Info("box: going live", "destination", b.dest.String(), "by", source)
@@ -382,6 +393,7 @@ func (b *Box) StopLive(source string) {
 	pub := b.pub
 	b.pub = nil
 	b.livePub.Store(nil)
+	b.mux.setPublisher(nil)
 	if pub != nil {
 		b.lastAct = Action{Action: "live stop", Source: source, At: time.Now()}
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/pitchbox/pitchbox/audio"
 	"github.com/pitchbox/pitchbox/config"
 	"github.com/pitchbox/pitchbox/frame"
 	"github.com/pitchbox/pitchbox/frame/testpattern"
@@ -35,7 +36,7 @@ type Source struct {
 func NewSource(c config.Camera, log *slog.Logger) (*Source, error) {
 	s := &Source{log: log, w: c.Width, h: c.Height, fps: c.FPS}
 	switch c.Device {
-	case "testpattern":
+	case "testpattern", "syncpattern":
 	case "auto":
 		s.auto = true
 		s.path = v4l2.FirstCapture()
@@ -65,6 +66,9 @@ func NewSource(c config.Camera, log *slog.Logger) (*Source, error) {
 	}
 	if s.path != "" {
 		s.pattern.Label = "CAMERA LOST"
+	}
+	if c.Device == "syncpattern" {
+		s.pattern.Flash = audio.SyncPeriod
 	}
 	return s, nil
 }

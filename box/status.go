@@ -69,6 +69,7 @@ type Status struct {
 	LastAction    *Action        `json:"last_action,omitempty"`
 	Controls      []string       `json:"control_problems,omitempty"`
 	Stream        *stream.Status `json:"stream,omitempty"`
+	Audio         AudioStatus    `json:"audio"`
 }
 
 // Status returns a snapshot of the box.
@@ -91,6 +92,7 @@ func (b *Box) Status() Status {
 	if sc := b.comp.Current(); sc != nil {
 		st.Scene = sc.Name
 	}
+	st.Audio = b.audio.status()
 	b.mu.Lock()
 	pub := b.pub
 	if !b.lastAct.At.IsZero() {

@@ -21,9 +21,23 @@ type Config struct {
 	Control  Control   `toml:"control"`
 	Presets  []Preset  `toml:"preset"`
 	Log      LogConfig `toml:"log"`
+	Audio    Audio     `toml:"audio"`
 	Buttons  Buttons   `toml:"buttons"`
 	Button   []Button  `toml:"button"`
 	Key      []Key     `toml:"key"`
+}
+
+// Audio configures the microphone and the AAC track.
+type Audio struct {
+	// Device is "auto" (a USB microphone first, else the first capture
+	// card), "none", "hw:CARD,DEV", part of a card's id or name, or
+	// "syncbeep" (a 1 kHz beep every 2 s, for checking lip sync).
+	Device      string  `toml:"device"`
+	Rate        int     `toml:"rate"`
+	Channels    int     `toml:"channels"`
+	BitrateKbps int     `toml:"bitrate_kbps"`
+	GainDB      float64 `toml:"gain_db"`
+	Mute        bool    `toml:"mute"`
 }
 
 // Buttons holds the settings shared by all physical controls.
@@ -60,7 +74,9 @@ type Key struct {
 // Camera selects and sets up the picture source.
 type Camera struct {
 	// Device is "auto" (first capture device, else the test pattern),
-	// "testpattern", or a device path such as /dev/video0.
+	// "testpattern", "syncpattern" (the pattern flashing white every 2 s,
+	// with audio.device = "syncbeep" for checking lip sync), or a device
+	// path such as /dev/video0.
 	Device string `toml:"device"`
 	Width  int    `toml:"width"`
 	Height int    `toml:"height"`
@@ -131,6 +147,7 @@ func Defaults() *Config {
 		Output:   Output{Autostart: &t},
 		Control:  Control{Socket: DefaultSocket()},
 		Log:      LogConfig{Level: "info"},
+		Audio:    Audio{Device: "auto", Rate: 44100, Channels: 2, BitrateKbps: 128},
 		Buttons:  Buttons{Layout: "none", DebounceMS: 30, LongPressMS: 800},
 	}
 }

@@ -56,7 +56,8 @@ func Parse(name string, data []byte) (*Config, error) {
 }
 
 var sectionKeys = map[string][]string{
-	"":        {"state_dir", "camera", "encoder", "output", "control", "preset", "log", "buttons", "button", "key"},
+	"":        {"state_dir", "camera", "encoder", "output", "control", "preset", "log", "audio", "buttons", "button", "key"},
+	"audio":   {"device", "rate", "channels", "bitrate_kbps", "gain_db", "mute"},
 	"buttons": {"layout", "debounce_ms", "long_press_ms", "status_led", "overlay_led"},
 	"button":  {"line", "chip", "offset", "press", "long_press", "active_high"},
 	"key":     {"device", "key", "press", "long_press"},
@@ -111,8 +112,24 @@ func (c *Config) Validate() error {
 		bad("state_dir", "must not be empty")
 	}
 	cam := c.Camera
-	if cam.Device != "auto" && cam.Device != "testpattern" && !strings.HasPrefix(cam.Device, "/dev/") {
-		bad("camera.device", "%q is not allowed (allowed: \"auto\", \"testpattern\", or a device path such as \"/dev/video0\")", cam.Device)
+	if cam.Device != "auto" && cam.Device != "testpattern" && cam.Device != "syncpattern" && !strings.HasPrefix(cam.Device, "/dev/") {
+		bad("camera.device", "%q is not allowed (allowed: \"auto\", \"testpattern\", \"syncpattern\", or a device path such as \"/dev/video0\")", cam.Device)
+	}
+	au := c.Audio
+	if au.Device == "" {
+		bad("audio.device", "must not be empty (allowed: \"auto\", \"none\", \"hw:CARD,DEV\", part of a card's name, \"syncbeep\")")
+	}
+	if au.Rate != 44100 && au.Rate != 48000 {
+		bad("audio.rate", "%d is not allowed (allowed: 44100, 48000)", au.Rate)
+	}
+	if au.Channels != 1 && au.Channels != 2 {
+		bad("audio.channels", "%d is not allowed (allowed: 1, 2)", au.Channels)
+	}
+	if au.BitrateKbps < 64 || au.BitrateKbps > 320 {
+		bad("audio.bitrate_kbps", "%d is not allowed (allowed: 64 to 320; IVS recommends at least 96)", au.BitrateKbps)
+	}
+	if au.GainDB < -20 || au.GainDB > 30 {
+		bad("audio.gain_db", "%g is not allowed (allowed: -20 to 30)", au.GainDB)
 	}
 	if cam.Width < 160 || cam.Width > 3840 || cam.Width%2 != 0 {
 		bad("camera.width", "%d is not allowed (allowed: an even number from 160 to 3840)", cam.Width)

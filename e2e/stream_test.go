@@ -325,6 +325,10 @@ func TestDefaultsRecordLocally(t *testing.T) {
 	if _, err := b.CLI("snapshot", filepath.Join(dir, "preview.jpg")); err != nil {
 		t.Fatal(err)
 	}
+	// No microphone here: the track is silent and status says why.
+	if reason, _ := st["audio"].(map[string]any)["silent_reason"].(string); !strings.Contains(reason, "no microphone") {
+		t.Errorf("audio silent_reason %q, want it to say there is no microphone", reason)
+	}
 	time.Sleep(3 * time.Second)
 	stopBox(t, b)
 	var streams struct {

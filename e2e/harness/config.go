@@ -23,12 +23,24 @@ type Config struct {
 	Socket        string
 	LogLevel      string
 	Presets       []Preset
+	// CameraDevice defaults to "testpattern"; AudioDevice to "none".
+	CameraDevice string
+	AudioDevice  string
+	AudioMute    bool
 }
 
 // Write writes c as TOML to path (mode 0600: it holds the key).
 func (c Config) Write(path string) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "state_dir = %q\n\n[camera]\ndevice = \"testpattern\"\nwidth = %d\nheight = %d\nfps = 30\n\n", c.StateDir, c.Width, c.Height)
+	cam, mic := c.CameraDevice, c.AudioDevice
+	if cam == "" {
+		cam = "testpattern"
+	}
+	if mic == "" {
+		mic = "none"
+	}
+	fmt.Fprintf(&b, "state_dir = %q\n\n[camera]\ndevice = %q\nwidth = %d\nheight = %d\nfps = 30\n\n", c.StateDir, cam, c.Width, c.Height)
+	fmt.Fprintf(&b, "[audio]\ndevice = %q\nmute = %v\n\n", mic, c.AudioMute)
 	fmt.Fprintf(&b, "[encoder]\nbackend = \"x264\"\npreset = \"ultrafast\"\nbitrate_kbps = %d\nkeyframe_seconds = 2\n\n", c.BitrateKbps)
 	fmt.Fprintf(&b, "[output]\nurl = %q\nstream_key = %q\nautostart = true\n", c.URL, c.Key)
 	if c.CAFile != "" {

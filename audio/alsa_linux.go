@@ -150,7 +150,7 @@ func (a *ALSA) Read(buf []int16) (int, time.Duration, error) {
 	n, err := a.pcm.ReadI(a.boxed, uint32(len(buf)/a.channels))
 	if err != nil {
 		if errors.Is(err, syscall.ENODEV) || errors.Is(err, syscall.EBADFD) || errors.Is(err, syscall.EIO) {
-			return 0, 0, fmt.Errorf("audio: %s: %w (%v)", a.name, ErrDeviceLost, err)
+			return 0, 0, fmt.Errorf("%w: %s (%v)", ErrDeviceLost, a.name, err)
 		}
 		return 0, 0, fmt.Errorf("audio: %s: %w", a.name, err)
 	}

@@ -129,6 +129,7 @@ func (a *audioPath) run(ctx context.Context, out func(*encode.Packet)) {
 	}
 	var src audio.Source
 	var lastTry time.Time
+	lost := "" // why the microphone went away, kept in status while it is looked for
 	pace := time.NewTimer(0)
 	defer pace.Stop()
 	defer func() {
@@ -140,15 +141,16 @@ func (a *audioPath) run(ctx context.Context, out func(*encode.Packet)) {
 		if src == nil && time.Since(lastTry) >= retryMic {
 			lastTry = time.Now()
 			s, err := a.open(ctx)
-			if err != nil {
-				reason := "no microphone: " + err.Error() + " (looking again every 2 s)"
-				if errors.Is(err, audio.ErrNoMicrophone) && a.cfg.Device == "auto" {
-					reason = "no microphone found (looking again every 2 s)"
-				}
-				a.set("silence", reason)
-			} else {
-				src = s
+			switch {
+			case err == nil:
+				src, lost = s, ""
 				a.set(s.Describe(), "")
+			case lost != "":
+				a.set("silence", lost)
+			case errors.Is(err, audio.ErrNoMicrophone) && a.cfg.Device == "auto":
+				a.set("silence", "no microphone found (looking again every 2 s)")
+			default:
+				a.set("silence", "no microphone: "+err.Error()+" (looking again every 2 s)")
 			}
 		}
 		if src != nil {
@@ -159,7 +161,8 @@ func (a *audioPath) run(ctx context.Context, out func(*encode.Packet)) {
 				}
 				src.Close()
 				src, lastTry = nil, time.Now()
-				a.set("silence", fmt.Sprintf("microphone lost: %v (looking again every 2 s)", err))
+				lost = fmt.Sprintf("microphone lost: %v (looking again every 2 s)", err)
+				a.set("silence", lost)
 				continue
 			}
 			a.pipe.Push(buf[:n*ch], at, emit)

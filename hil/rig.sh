@@ -96,7 +96,9 @@ done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 log "building the in-VM tests"
-(cd "$root" && CGO_ENABLED=0 go test -c -tags hil -o "$work/vmtest" ./hil/vmtest) || die "go test -c failed"
+# Built with cgo, as the box ships (x264, AAC); its shared libraries and
+# the dynamic loader go into the initramfs.
+(cd "$root" && CGO_ENABLED=1 go test -c -tags hil -o "$work/vmtest" ./hil/vmtest) || die "go test -c failed"
 
 # 5. initramfs: busybox, the modules in load order, the tests, /init.
 ir=$work/initramfs
@@ -108,6 +110,11 @@ for p in "${order[@]}"; do
   echo "$(basename "$p")" >> "$ir/modules.list"
 done
 cp "$work/vmtest" "$ir/vmtest"
+for lib in $(ldd "$work/vmtest" | awk '/=>/ {print $3} /^\t\/lib/ {print $1}'); do
+  [ -f "$lib" ] || continue
+  mkdir -p "$ir$(dirname "$lib")"
+  cp -L "$lib" "$ir$lib"
+done
 cp "$here/init.sh" "$ir/init"
 chmod +x "$ir/init"
 (cd "$ir" && find . | cpio -o -H newc --quiet | gzip -1 > "$work/initramfs.gz")

@@ -46,7 +46,7 @@ fuzz: ## run each fuzz target briefly
 	$(GO) test -run '^$$' -fuzz '^FuzzAppendAVCC$$' -fuzztime 10s ./encode/h264/
 
 bench: deps-test ## hot-path benchmarks (allocs/op) and CPU against ffmpeg
-	$(GO) test -run '^$$' -bench . -benchmem ./overlay/... ./frame/... ./encode/...
+	$(GO) test -run '^$$' -bench . -benchmem ./overlay/... ./frame/... ./encode/... ./audio/...
 	$(GO) test -run '^$$' -bench PressToPicture -benchtime 100x ./buttons/
 	$(GO) run ./e2e/cpubench
 

@@ -8,7 +8,7 @@
 # packages and stops.
 set -euo pipefail
 
-want=(gcc libc6-dev pkg-config libx264-dev)
+want=(gcc libc6-dev pkg-config libx264-dev libavcodec-dev libavutil-dev)
 case "${1:-run}" in
   run) ;;
   test) want+=(nginx-light libnginx-mod-rtmp libnginx-mod-stream ffmpeg zbar-tools qemu-user-static) ;;

@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pitchbox/pitchbox/audio"
 	"github.com/pitchbox/pitchbox/box"
 	"github.com/pitchbox/pitchbox/config"
 	"github.com/pitchbox/pitchbox/panel"
@@ -272,6 +273,11 @@ func printStatus(w io.Writer, st box.Status) {
 			fmt.Fprintf(w, "last error: %s\n", s.LastError)
 		}
 	}
+	if a := st.Audio; a.SilentReason != "" {
+		fmt.Fprintf(w, "audio:     silent: %s\n", a.SilentReason)
+	} else {
+		fmt.Fprintf(w, "audio:     %s, peak %.1f dBFS, RMS %.1f dBFS\n", a.Source, a.PeakDBFS, a.RMSDBFS)
+	}
 	if st.Recording != "" {
 		fmt.Fprintf(w, "recording: %s\n", st.Recording)
 	}
@@ -319,6 +325,7 @@ func cmdDevices(args []string, stdout io.Writer) error {
 		return err
 	}
 	encs := v4l2.Encoders(v4l2.FmtH264, v4l2.FmtFWHT)
+	mics := audio.Cards()
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -328,7 +335,17 @@ func cmdDevices(args []string, stdout io.Writer) error {
 		if encs == nil {
 			encs = []v4l2.EncoderInfo{}
 		}
-		return enc.Encode(map[string]any{"cameras": devs, "encoders": encs})
+		if mics == nil {
+			mics = []audio.Card{}
+		}
+		return enc.Encode(map[string]any{"cameras": devs, "encoders": encs, "microphones": mics})
+	}
+	for _, m := range mics {
+		usb := ""
+		if m.USB {
+			usb = ", USB"
+		}
+		fmt.Fprintf(stdout, "hw:%d,%d  %s: %s (microphone%s)\n", m.Index, m.Device, m.ID, m.Name, usb)
 	}
 	for _, e := range encs {
 		fmt.Fprintf(stdout, "%s  %s: %v encoder (memory-to-memory%s)\n", e.Path, e.Card, e.Coded, map[bool]string{true: ", multi-planar"}[e.MPlane])

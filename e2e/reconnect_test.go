@@ -59,7 +59,7 @@ func TestReconnect(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
-	t.Logf("frames again %.2f s after the server's return", got.Seconds())
+	t.Logf("frames again %.2f s after the server's return (including ffmpeg's own start-up)", got.Seconds())
 	if got > 5*time.Second {
 		t.Errorf("frames again after %v, want within 5 s", got)
 	}

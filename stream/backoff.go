@@ -5,11 +5,14 @@ import (
 	"time"
 )
 
-// Backoff computes reconnect delays: doubling from Min up to Max, each
-// drawn uniformly from the upper half of the current step ("equal jitter"),
-// so that many boxes cut off together do not come back in lockstep.
+// Backoff computes reconnect delays: growing by Factor from Min up to Max,
+// each drawn uniformly from the upper half of the current step ("equal
+// jitter"), so that many boxes cut off together do not come back in
+// lockstep.
 type Backoff struct {
 	Min, Max time.Duration
+	// Factor is the growth per attempt (default 2).
+	Factor float64
 	// Rand returns a number in [0, 1); nil means math/rand/v2.
 	Rand func() float64
 
@@ -21,7 +24,11 @@ func (b *Backoff) Next() time.Duration {
 	if b.step == 0 {
 		b.step = b.Min
 	} else {
-		b.step = min(b.step*2, b.Max)
+		f := b.Factor
+		if f <= 1 {
+			f = 2
+		}
+		b.step = min(time.Duration(float64(b.step)*f), b.Max)
 	}
 	r := b.Rand
 	if r == nil {

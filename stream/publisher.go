@@ -16,7 +16,9 @@ type Options struct {
 	// QueueLen bounds the packets waiting to be sent (default 512, about
 	// seven seconds of 30 fps video with its audio).
 	QueueLen int
-	// Backoff between attempts after a failure (default 0.5 s to 30 s).
+	// Backoff between attempts after a failure (default 0.25 s growing by
+	// half each time to 30 s: after a short outage the next attempt is at
+	// most about half the outage away).
 	Backoff Backoff
 	// RejectedBackoff between attempts after the server refused the stream
 	// (default 15 s to 2 min): the key may be valid again later (IVS refuses
@@ -70,7 +72,7 @@ func NewPublisher(dest Destination, opt Options) *Publisher {
 		opt.QueueLen = 512
 	}
 	if opt.Backoff.Min == 0 {
-		opt.Backoff.Min, opt.Backoff.Max = 500*time.Millisecond, 30*time.Second
+		opt.Backoff.Min, opt.Backoff.Max, opt.Backoff.Factor = 250*time.Millisecond, 30*time.Second, 1.5
 	}
 	if opt.RejectedBackoff.Min == 0 {
 		opt.RejectedBackoff.Min, opt.RejectedBackoff.Max = 15*time.Second, 2*time.Minute

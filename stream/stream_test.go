@@ -250,3 +250,18 @@ func TestPublisherQueueBoundedDropsToKeyframe(t *testing.T) {
 		t.Fatalf("dropped %d of 1000 while down", st.Dropped)
 	}
 }
+
+// TestBackoffAfterShortOutage: whatever the jitter, after an outage of 5 s
+// of instant failures the next attempt comes within 3 s of the return.
+func TestBackoffAfterShortOutage(t *testing.T) {
+	for _, r := range []float64{0, 0.5, 0.999} {
+		b := Backoff{Min: 250 * time.Millisecond, Max: 30 * time.Second, Factor: 1.5, Rand: func() float64 { return r }}
+		var at time.Duration
+		for at < 5*time.Second {
+			at += b.Next()
+		}
+		if at-5*time.Second > 2*time.Second {
+			t.Fatalf("r=%v: first attempt after the return at %v", r, at)
+		}
+	}
+}

@@ -198,7 +198,8 @@ var ErrNoFrame = errors.New("harness: no frame received")
 func PullFrame(ctx context.Context, url, out string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", url,
+	// -fpsprobesize 0: do not wait for frames to guess the rate of a live stream.
+	cmd := exec.CommandContext(ctx, "ffmpeg", "-nostdin", "-v", "error", "-y", "-fpsprobesize", "0", "-i", url,
 		"-frames:v", "1", "-f", "image2", "-c:v", "png", out)
 	b, err := cmd.CombinedOutput()
 	if err != nil {

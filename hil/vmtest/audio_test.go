@@ -143,7 +143,8 @@ func TestMicUnplugAndReplug(t *testing.T) {
 	go func() { b.Run(ctx); close(done) }()
 	defer func() { stop(); <-done }()
 	reason := func() string { return b.Status().Audio.SilentReason }
-	waitFor(t, "the microphone", 5*time.Second, func() bool { return reason() == "" })
+	mic := func() bool { a := b.Status().Audio; return a.SilentReason == "" && strings.HasPrefix(a.Source, "hw:") }
+	waitFor(t, "the microphone", 5*time.Second, mic)
 	sys := "/sys/bus/platform/drivers/snd_aloop/"
 	if err := os.WriteFile(sys+"unbind", []byte("snd_aloop.0"), 0o200); err != nil {
 		t.Fatal(err)
@@ -154,7 +155,7 @@ func TestMicUnplugAndReplug(t *testing.T) {
 	if err := os.WriteFile(sys+"bind", []byte("snd_aloop.0"), 0o200); err != nil {
 		t.Fatal(err)
 	}
-	d = waitFor(t, "the microphone back", 8*time.Second, func() bool { return reason() == "" })
+	d = waitFor(t, "the microphone back", 8*time.Second, mic)
 	t.Logf("plugged back: %s after %v", b.Status().Audio.Source, d.Round(time.Millisecond))
 	if b.Status().Encoded <= encodedBefore || b.Status().State != "live" {
 		t.Fatal("the stream stopped while the microphone was away")

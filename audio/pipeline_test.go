@@ -64,10 +64,10 @@ func simulate(t *testing.T, ppm float64, d time.Duration) (offset time.Duration,
 }
 
 func TestDriftCorrectionKeepsSync(t *testing.T) {
-	for _, ppm := range []float64{-300, -100, 0, 100, 300} {
-		off, corr := simulate(t, ppm, 20*time.Minute)
-		uncorrected := time.Duration(float64(20*time.Minute) * -ppm / 1e6)
-		t.Logf("%+.0f ppm over 20 min: offset %v (uncorrected %v), %d samples corrected", ppm, off.Round(time.Millisecond), uncorrected.Round(time.Millisecond), corr)
+	for _, ppm := range []float64{-300, 0, 150} {
+		off, corr := simulate(t, ppm, time.Hour)
+		uncorrected := time.Duration(float64(time.Hour) * -ppm / 1e6)
+		t.Logf("%+.0f ppm over an hour: offset %v (uncorrected %v), %d samples corrected", ppm, off.Round(time.Millisecond), uncorrected.Round(time.Millisecond), corr)
 		if off > 40*time.Millisecond || off < -40*time.Millisecond {
 			t.Errorf("%+.0f ppm: sample clock %v off the capture clock, want within ±40 ms", ppm, off)
 		}

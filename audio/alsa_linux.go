@@ -16,15 +16,6 @@ import (
 	"github.com/pitchbox/pitchbox/frame"
 )
 
-// Card is a sound card with a capture device.
-type Card struct {
-	Index  int    `json:"index"`
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	USB    bool   `json:"usb"`
-	Device int    `json:"device"`
-}
-
 // Cards lists sound cards that have a capture PCM (device 0), from
 // /proc/asound/cards.
 func Cards() []Card {

@@ -4,15 +4,6 @@ package audio
 
 import "time"
 
-// Card is a sound card with a capture device.
-type Card struct {
-	Index  int    `json:"index"`
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	USB    bool   `json:"usb"`
-	Device int    `json:"device"`
-}
-
 // Cards finds none here.
 func Cards() []Card { return nil }
 

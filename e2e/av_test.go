@@ -34,14 +34,16 @@ func ffmpegTimes(t *testing.T, re *regexp.Regexp, args ...string) []float64 {
 // TestLipSync streams the sync sources (a white flash and a 1 kHz beep at
 // every multiple of 2 s of capture time) for 60 s, and checks in the
 // stream the server recorded that every flash has its beep within 40 ms.
-func TestLipSync(t *testing.T) {
-	s := newSetup(t, "")
-	cfg := filepath.Join(s.dir, "sync.toml")
+// startAV runs a 640x360 box with the given sources into the setup's
+// nginx and waits until it is live.
+func startAV(t *testing.T, s *setup, camera, mic string, mute bool) *harness.Box {
+	t.Helper()
+	cfg := filepath.Join(s.dir, "av.toml")
 	sock := filepath.Join(s.dir, "control.sock")
 	err := harness.Config{
-		StateDir: filepath.Join(s.dir, "state"), Width: 640, Height: 360, BitrateKbps: 1200,
+		StateDir: filepath.Join(s.dir, "state"), Width: 640, Height: 360, BitrateKbps: 1000,
 		URL: s.nginx.URL(), Key: streamKey, Socket: sock,
-		CameraDevice: "syncpattern", AudioDevice: "syncbeep",
+		CameraDevice: camera, AudioDevice: mic, AudioMute: mute,
 	}.Write(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -50,6 +52,12 @@ func TestLipSync(t *testing.T) {
 	if err := b.WaitState("live", 20*time.Second); err != nil {
 		t.Fatal(err)
 	}
+	return b
+}
+
+func TestLipSync(t *testing.T) {
+	s := newSetup(t, "")
+	b := startAV(t, s, "syncpattern", "syncbeep", false)
 	st, _ := b.Status()
 	if a := st["audio"].(map[string]any); a["silent_reason"] != nil || !strings.Contains(a["source"].(string), "beep") {
 		t.Fatalf("audio status %v, want the sync beep, not silent", a)
@@ -87,20 +95,7 @@ func TestLipSync(t *testing.T) {
 // valid, silent AAC-LC track, and status says why it is silent.
 func TestMutedTrackIsValidAAC(t *testing.T) {
 	s := newSetup(t, "")
-	cfg := filepath.Join(s.dir, "mute.toml")
-	sock := filepath.Join(s.dir, "control.sock")
-	err := harness.Config{
-		StateDir: filepath.Join(s.dir, "state"), Width: 640, Height: 360, BitrateKbps: 800,
-		URL: s.nginx.URL(), Key: streamKey, Socket: sock,
-		AudioDevice: "syncbeep", AudioMute: true,
-	}.Write(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := startBox(t, cfg, sock)
-	if err := b.WaitState("live", 20*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	b := startAV(t, s, "testpattern", "syncbeep", true)
 	st, _ := b.Status()
 	if reason, _ := st["audio"].(map[string]any)["silent_reason"].(string); !strings.Contains(reason, "muted") {
 		t.Fatalf("audio silent_reason %q, want it to say muted", reason)

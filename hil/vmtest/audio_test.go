@@ -60,6 +60,25 @@ func playTone(ctx context.Context, t *testing.T, card int, hz float64) <-chan er
 	return done
 }
 
+// loopbackBox runs a box on the test pattern with the loopback card as its
+// microphone, recording; stop ends it and waits.
+func loopbackBox(t *testing.T) (*box.Box, *config.Config, func()) {
+	t.Helper()
+	c := config.Defaults()
+	c.StateDir = t.TempDir()
+	c.Camera = config.Camera{Device: "testpattern", Width: 320, Height: 240, FPS: 30}
+	c.Encoder.BitrateKbps = 400
+	c.Audio.Device = "Loopback"
+	b, err := box.New(c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { b.Run(ctx); close(done) }()
+	return b, c, func() { cancel(); <-done }
+}
+
 // TestALSAToneReachesStream plays a tone into snd-aloop; the box's own
 // ALSA capture takes it, encodes AAC into its recording, and the tone's
 // frequency is found in the decoded track.
@@ -73,22 +92,10 @@ func TestALSAToneReachesStream(t *testing.T) {
 	defer cancel()
 	played := playTone(ctx, t, card, hz)
 
-	c := config.Defaults()
-	c.StateDir = t.TempDir()
-	c.Camera = config.Camera{Device: "testpattern", Width: 320, Height: 240, FPS: 30}
-	c.Encoder.BitrateKbps = 400
-	c.Audio.Device = "Loopback"
-	b, err := box.New(c, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bctx, stop := context.WithCancel(context.Background())
-	runDone := make(chan struct{})
-	go func() { b.Run(bctx); close(runDone) }()
+	b, c, stop := loopbackBox(t)
 	time.Sleep(5 * time.Second)
 	st := b.Status()
 	stop()
-	<-runDone
 	cancel()
 	if err := <-played; err != nil {
 		t.Fatalf("playing the tone: %v", err)
@@ -130,18 +137,8 @@ func TestALSAToneReachesStream(t *testing.T) {
 // the track going with silence, says why, and takes the card back when it
 // returns.
 func TestMicUnplugAndReplug(t *testing.T) {
-	c := config.Defaults()
-	c.StateDir = t.TempDir()
-	c.Camera = config.Camera{Device: "testpattern", Width: 320, Height: 240, FPS: 30}
-	c.Audio.Device = "Loopback"
-	b, err := box.New(c, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { b.Run(ctx); close(done) }()
-	defer func() { stop(); <-done }()
+	b, _, stop := loopbackBox(t)
+	defer stop()
 	reason := func() string { return b.Status().Audio.SilentReason }
 	mic := func() bool { a := b.Status().Audio; return a.SilentReason == "" && strings.HasPrefix(a.Source, "hw:") }
 	waitFor(t, "the microphone", 5*time.Second, mic)

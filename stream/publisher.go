@@ -2,6 +2,7 @@ package stream
 
 import (
 	"context"
+	"github.com/pitchbox/pitchbox/internal/backoff"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -19,11 +20,11 @@ type Options struct {
 	// Backoff between attempts after a failure (default 0.25 s growing by
 	// half each time to 30 s: after a short outage the next attempt is at
 	// most about half the outage away).
-	Backoff Backoff
+	Backoff backoff.Backoff
 	// RejectedBackoff between attempts after the server refused the stream
 	// (default 15 s to 2 min): the key may be valid again later (IVS refuses
 	// an early reconnect after a hard drop), but it is never hammered.
-	RejectedBackoff Backoff
+	RejectedBackoff backoff.Backoff
 	// StableAfter is how long a session must last for the backoff to start
 	// over (default 30 s).
 	StableAfter time.Duration

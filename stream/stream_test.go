@@ -3,6 +3,7 @@ package stream
 import (
 	"context"
 	"errors"
+	"github.com/pitchbox/pitchbox/internal/backoff"
 	"io"
 	"log/slog"
 	"strings"
@@ -14,24 +15,6 @@ import (
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-func TestBackoffGrowsWithJitterToCap(t *testing.T) {
-	for _, r := range []float64{0, 0.5, 0.999} {
-		b := Backoff{Min: time.Second, Max: 8 * time.Second, Rand: func() float64 { return r }}
-		step := time.Second
-		for i := 0; i < 8; i++ {
-			d := b.Next()
-			if d < step/2 || d > step {
-				t.Fatalf("r=%v attempt %d: %v outside [%v, %v]", r, i, d, step/2, step)
-			}
-			step = min(step*2, 8*time.Second)
-		}
-		b.Reset()
-		if d := b.Next(); d > time.Second {
-			t.Fatalf("after Reset: %v", d)
-		}
-	}
-}
 
 func TestRedact(t *testing.T) {
 	for in, want := range map[string]string{
@@ -142,7 +125,7 @@ func TestPublisherStartsAtKeyframeAndRestartsAfterDrop(t *testing.T) {
 	var mu sync.Mutex
 	p := NewPublisher(d, Options{
 		Logger:          quiet,
-		Backoff:         Backoff{Min: 10 * time.Millisecond, Max: 20 * time.Millisecond},
+		Backoff:         backoff.Backoff{Min: 10 * time.Millisecond, Max: 20 * time.Millisecond},
 		RequestKeyframe: func() { mu.Lock(); reqs++; mu.Unlock() },
 	})
 	defer p.Close()
@@ -207,8 +190,8 @@ func TestPublisherRejectedRetriesSlowly(t *testing.T) {
 	d := &fakeDest{openErr: &RejectedError{Reason: "bad key"}}
 	p := NewPublisher(d, Options{
 		Logger:          quiet,
-		Backoff:         Backoff{Min: time.Millisecond, Max: time.Millisecond},
-		RejectedBackoff: Backoff{Min: time.Hour, Max: time.Hour},
+		Backoff:         backoff.Backoff{Min: time.Millisecond, Max: time.Millisecond},
+		RejectedBackoff: backoff.Backoff{Min: time.Hour, Max: time.Hour},
 	})
 	defer p.Close()
 	for i := 0; i < 20; i++ {
@@ -232,7 +215,7 @@ func TestPublisherQueueBoundedDropsToKeyframe(t *testing.T) {
 	p := NewPublisher(d, Options{
 		Logger:          quiet,
 		QueueLen:        4,
-		Backoff:         Backoff{Min: time.Hour, Max: time.Hour},
+		Backoff:         backoff.Backoff{Min: time.Hour, Max: time.Hour},
 		RequestKeyframe: func() { mu.Lock(); reqs++; mu.Unlock() },
 	})
 	defer p.Close()
@@ -248,20 +231,5 @@ func TestPublisherQueueBoundedDropsToKeyframe(t *testing.T) {
 	}
 	if st := p.Status(); st.Dropped < 900 {
 		t.Fatalf("dropped %d of 1000 while down", st.Dropped)
-	}
-}
-
-// TestBackoffAfterShortOutage: whatever the jitter, after an outage of 5 s
-// of instant failures the next attempt comes within 3 s of the return.
-func TestBackoffAfterShortOutage(t *testing.T) {
-	for _, r := range []float64{0, 0.5, 0.999} {
-		b := Backoff{Min: 250 * time.Millisecond, Max: 30 * time.Second, Factor: 1.5, Rand: func() float64 { return r }}
-		var at time.Duration
-		for at < 5*time.Second {
-			at += b.Next()
-		}
-		if at-5*time.Second > 2*time.Second {
-			t.Fatalf("r=%v: first attempt after the return at %v", r, at)
-		}
 	}
 }

@@ -1,4 +1,6 @@
-package stream
+// Package backoff computes reconnect delays for every client of the box
+// (the stream publisher, the chat client): exponential with equal jitter.
+package backoff
 
 import (
 	"math/rand/v2"

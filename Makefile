@@ -44,6 +44,7 @@ hil: ## in-VM tests against real kernel drivers (QEMU rig, see hil/rig.sh)
 
 fuzz: ## run each fuzz target briefly
 	$(GO) test -run '^$$' -fuzz '^FuzzAppendAVCC$$' -fuzztime 10s ./encode/h264/
+	$(GO) test -run '^$$' -fuzz '^FuzzFrame$$' -fuzztime 15s ./chat/
 
 bench: deps-test ## hot-path benchmarks (allocs/op) and CPU against ffmpeg
 	$(GO) test -run '^$$' -bench . -benchmem ./overlay/... ./frame/... ./encode/... ./audio/...

@@ -1,0 +1,161 @@
+// Package chattest is an in-process IVS Chat server for tests: it issues
+// single-use tokens, checks them in the websocket subprotocol, ends
+// sessions at expiry with ERROR 401, broadcasts messages and events, and
+// can drop every connection on demand.
+package chattest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/pitchbox/pitchbox/chat"
+)
+
+// Server is the fake room.
+type Server struct {
+	*httptest.Server
+	// Session is the session length of issued tokens.
+	Session time.Duration
+
+	mu      sync.Mutex
+	tokens  map[string]bool // token → used
+	conns   map[*websocket.Conn]string
+	seq     atomic.Int64
+	Dials   atomic.Int64 // connection attempts, accepted or not
+	Refused atomic.Int64 // attempts with a bad or used token
+}
+
+// New starts a server on 127.0.0.1.
+func New() *Server {
+	s := &Server{Session: time.Hour, tokens: map[string]bool{}, conns: map[*websocket.Conn]string{}}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// URL is the websocket URL for the client.
+func (s *Server) WSURL() string { return "ws" + strings.TrimPrefix(s.Server.URL, "http") }
+
+// Token implements chat.TokenSource: a fresh token for Session.
+func (s *Server) Token(ctx context.Context) (chat.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := fmt.Sprintf("tok-%d", s.seq.Add(1))
+	s.tokens[v] = false
+	return chat.Token{Value: v, SessionExpires: time.Now().Add(s.Session)}, nil
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.Dials.Add(1)
+	tok := r.Header.Get("Sec-WebSocket-Protocol")
+	s.mu.Lock()
+	used, known := s.tokens[tok]
+	if known && !used {
+		s.tokens[tok] = true
+	}
+	session := s.Session
+	s.mu.Unlock()
+	if !known || used {
+		s.Refused.Add(1)
+		http.Error(w, "invalid or used token", http.StatusUnauthorized)
+		return
+	}
+	// IVS does not promise to echo the subprotocol; neither does this.
+	ws, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	s.conns[ws] = tok
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns, ws)
+		s.mu.Unlock()
+	}()
+	// Session over: tell the client, as IVS does, and hang up.
+	expire := time.AfterFunc(session, func() {
+		s.write(ws, map[string]any{"Type": "ERROR", "Id": s.id(), "ErrorCode": 401, "ErrorMessage": "session expired"})
+		ws.Close(websocket.StatusPolicyViolation, "session expired")
+	})
+	defer expire.Stop()
+	for {
+		_, data, err := ws.Read(context.Background())
+		if err != nil {
+			return
+		}
+		var req struct{ Action, RequestId, Content, Id, UserId, Reason string }
+		if json.Unmarshal(data, &req) != nil {
+			s.write(ws, map[string]any{"Type": "ERROR", "Id": s.id(), "ErrorCode": 400, "ErrorMessage": "bad request"})
+			continue
+		}
+		switch req.Action {
+		case "SEND_MESSAGE":
+			s.Message(s.id(), "seller", req.Content)
+		case "DELETE_MESSAGE":
+			s.Delete(req.Id, "MessageId")
+		case "DISCONNECT_USER":
+			s.Broadcast(map[string]any{"Type": "EVENT", "Id": s.id(), "EventName": "aws:DISCONNECT_USER",
+				"Attributes": map[string]string{"UserId": req.UserId, "Reason": req.Reason}, "SendTime": time.Now()})
+		}
+	}
+}
+
+func (s *Server) id() string { return fmt.Sprintf("id-%d", s.seq.Add(1)) }
+
+func (s *Server) write(ws *websocket.Conn, v any) {
+	b, _ := json.Marshal(v)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = ws.Write(ctx, websocket.MessageText, b)
+}
+
+// Broadcast sends a frame to every connection.
+func (s *Server) Broadcast(v any) {
+	s.mu.Lock()
+	conns := make([]*websocket.Conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		s.write(c, v)
+	}
+}
+
+// Message broadcasts a MESSAGE with id from user.
+func (s *Server) Message(id, user, content string) {
+	s.Broadcast(map[string]any{"Type": "MESSAGE", "Id": id, "Content": content, "SendTime": time.Now().UTC(),
+		"Sender": map[string]any{"UserId": user}})
+}
+
+// Delete broadcasts aws:DELETE_MESSAGE for id, naming the attribute key
+// ("MessageId", or "MessageID" as older servers do).
+func (s *Server) Delete(id, key string) {
+	s.Broadcast(map[string]any{"Type": "EVENT", "Id": s.id(), "EventName": "aws:DELETE_MESSAGE",
+		"Attributes": map[string]string{key: id, "Reason": "spam"}, "SendTime": time.Now()})
+}
+
+// DropAll closes every connection abruptly.
+func (s *Server) DropAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		c.CloseNow()
+	}
+}
+
+// Conns is how many clients are connected.
+func (s *Server) Conns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}

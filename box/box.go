@@ -20,6 +20,7 @@ import (
 
 	"github.com/pitchbox/pitchbox/audio"
 	"github.com/pitchbox/pitchbox/buttons"
+	"github.com/pitchbox/pitchbox/chat"
 	"github.com/pitchbox/pitchbox/config"
 	"github.com/pitchbox/pitchbox/encode"
 	"github.com/pitchbox/pitchbox/encode/m2m"
@@ -62,6 +63,7 @@ type Box struct {
 	livePub   atomic.Pointer[stream.Publisher]
 	audio     *audioPath
 	mux       muxer
+	chat      *chat.Client
 	stats     stats
 	videoPkts []*encode.Packet // reused by the process goroutine
 	snapReq   chan chan struct{}
@@ -144,6 +146,11 @@ func New(cfg *config.Config, log *slog.Logger, opts ...Option) (*Box, error) {
 	}
 	b.enc = enc
 	b.audio = newAudioPath(cfg.Audio, log)
+	if b.chat, err = newChat(cfg.Chat, log); err != nil {
+		src.Close()
+		enc.Close()
+		return nil, err
+	}
 	log.Info("box: encoder", "encoder", enc.Name(), "bitrate_kbps", cfg.Encoder.BitrateKbps, "keyframe_s", cfg.Encoder.KeyframeSeconds)
 	if err := b.makeDestination(); err != nil {
 		src.Close()
@@ -240,6 +247,13 @@ func (b *Box) Run(ctx context.Context) error {
 		defer wg.Done()
 		b.audio.run(ctx, b.mux.push)
 	}()
+	if b.chat != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b.chat.Run(ctx)
+		}()
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()

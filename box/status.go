@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pitchbox/pitchbox/chat"
 	"github.com/pitchbox/pitchbox/overlay"
 	"github.com/pitchbox/pitchbox/stream"
 )
@@ -70,6 +71,7 @@ type Status struct {
 	Controls      []string       `json:"control_problems,omitempty"`
 	Stream        *stream.Status `json:"stream,omitempty"`
 	Audio         AudioStatus    `json:"audio"`
+	Chat          *chat.Status   `json:"chat,omitempty"`
 }
 
 // Status returns a snapshot of the box.
@@ -93,6 +95,10 @@ func (b *Box) Status() Status {
 		st.Scene = sc.Name
 	}
 	st.Audio = b.audio.status()
+	if b.chat != nil {
+		cs := b.chat.Status()
+		st.Chat = &cs
+	}
 	b.mu.Lock()
 	pub := b.pub
 	if !b.lastAct.At.IsZero() {

@@ -22,6 +22,7 @@ type Config struct {
 	Presets  []Preset  `toml:"preset"`
 	Log      LogConfig `toml:"log"`
 	Audio    Audio     `toml:"audio"`
+	Chat     Chat      `toml:"chat"`
 	Buttons  Buttons   `toml:"buttons"`
 	Button   []Button  `toml:"button"`
 	Key      []Key     `toml:"key"`
@@ -39,6 +40,25 @@ type Audio struct {
 	GainDB      float64 `toml:"gain_db"`
 	Mute        bool    `toml:"mute"`
 }
+
+// Chat connects the box to an IVS Chat room. It is on when room_arn or
+// token_url is set.
+type Chat struct {
+	// RoomARN with AWS credentials from the environment
+	// (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) calls CreateChatToken.
+	RoomARN string `toml:"room_arn"`
+	// Region defaults to the one in RoomARN.
+	Region string `toml:"region"`
+	// TokenURL is the seller's own backend handing out tokens instead.
+	TokenURL string `toml:"token_url"`
+	UserID   string `toml:"user_id"`
+	// Endpoint overrides the messaging websocket URL (default: the
+	// region's IVS Chat endpoint).
+	Endpoint string `toml:"endpoint"`
+}
+
+// Enabled reports whether a chat room is configured.
+func (c Chat) Enabled() bool { return c.RoomARN != "" || c.TokenURL != "" }
 
 // Buttons holds the settings shared by all physical controls.
 type Buttons struct {
@@ -148,6 +168,7 @@ func Defaults() *Config {
 		Control:  Control{Socket: DefaultSocket()},
 		Log:      LogConfig{Level: "info"},
 		Audio:    Audio{Device: "auto", Rate: 44100, Channels: 2, BitrateKbps: 128},
+		Chat:     Chat{UserID: "pitchbox"},
 		Buttons:  Buttons{Layout: "none", DebounceMS: 30, LongPressMS: 800},
 	}
 }
@@ -277,4 +298,16 @@ func (o Output) Key() (string, error) {
 		return "", &Error{Key: "output.stream_key_file", Msg: o.StreamKeyFile + " is empty; it must hold the stream key"}
 	}
 	return k, nil
+}
+
+// ChatRegion is Region, or the region named in RoomARN.
+func (c Chat) ChatRegion() string {
+	if c.Region != "" {
+		return c.Region
+	}
+	f := strings.Split(c.RoomARN, ":")
+	if len(f) >= 6 && f[0] == "arn" && f[2] == "ivschat" {
+		return f[3]
+	}
+	return ""
 }

@@ -177,3 +177,19 @@ func TestExampleConfigLoads(t *testing.T) {
 		t.Fatalf("example config: %+v", c)
 	}
 }
+
+func TestChatSettings(t *testing.T) {
+	c, err := Parse("c.toml", []byte("[chat]\nroom_arn = \"arn:aws:ivschat:eu-west-1:123456789012:room/AbC\"\n"))
+	if err != nil || !c.Chat.Enabled() || c.Chat.ChatRegion() != "eu-west-1" {
+		t.Fatalf("%+v %v", c.Chat, err)
+	}
+	for _, bad := range []string{
+		"[chat]\nroom_arn = \"room-1\"\n",
+		"[chat]\nroom_arn = \"arn:aws:ivschat:eu-west-1:1:room/a\"\ntoken_url = \"https://x\"\n",
+		"[chat]\ntoken_url = \"ftp://x\"\n",
+	} {
+		if _, err := Parse("c.toml", []byte(bad)); err == nil || !strings.Contains(err.Error(), "chat.") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}

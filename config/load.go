@@ -56,7 +56,8 @@ func Parse(name string, data []byte) (*Config, error) {
 }
 
 var sectionKeys = map[string][]string{
-	"":        {"state_dir", "camera", "encoder", "output", "control", "preset", "log", "audio", "buttons", "button", "key"},
+	"":        {"state_dir", "camera", "encoder", "output", "control", "preset", "log", "audio", "chat", "buttons", "button", "key"},
+	"chat":    {"room_arn", "region", "token_url", "user_id", "endpoint"},
 	"audio":   {"device", "rate", "channels", "bitrate_kbps", "gain_db", "mute"},
 	"buttons": {"layout", "debounce_ms", "long_press_ms", "status_led", "overlay_led"},
 	"button":  {"line", "chip", "offset", "press", "long_press", "active_high"},
@@ -188,6 +189,13 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		bad("log.level", "%q is not allowed (allowed: debug, info, warn, error)", c.Log.Level)
+	}
+	if ch := c.Chat; ch.RoomARN != "" && ch.TokenURL != "" {
+		bad("chat.room_arn", "set room_arn or token_url, not both")
+	} else if ch.RoomARN != "" && ch.ChatRegion() == "" {
+		bad("chat.room_arn", "%q is not a room ARN (expected arn:aws:ivschat:REGION:ACCOUNT:room/ID)", ch.RoomARN)
+	} else if ch.TokenURL != "" && !strings.HasPrefix(ch.TokenURL, "https://") && !strings.HasPrefix(ch.TokenURL, "http://") {
+		bad("chat.token_url", "must be an http:// or https:// URL")
 	}
 	seen := map[string]bool{}
 	for i, p := range c.Presets {

@@ -69,6 +69,9 @@ func NewAPI(c Controller, source string) http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Write(jpg)
 	})
+	if cc, ok := c.(ChatController); ok {
+		addChat(mux, cc)
+	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, errors.New("panel: no such endpoint: "+r.Method+" "+r.URL.Path))
 	})

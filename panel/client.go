@@ -1,6 +1,7 @@
 package panel
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,10 +33,24 @@ func NewClient(path string) *Client {
 
 // Do sends a request and returns the body of a 2xx answer; other answers
 // become an error carrying the API's message.
-func (c *Client) Do(method, path string) ([]byte, error) {
-	req, err := http.NewRequest(method, "http://pitchbox"+path, nil)
+func (c *Client) Do(method, path string) ([]byte, error) { return c.DoJSON(method, path, nil) }
+
+// DoJSON is Do with v sent as the JSON body.
+func (c *Client) DoJSON(method, path string, v any) ([]byte, error) {
+	var reqBody io.Reader
+	if v != nil {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		reqBody = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, "http://pitchbox"+path, reqBody)
 	if err != nil {
 		return nil, err
+	}
+	if v != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

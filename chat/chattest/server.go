@@ -41,7 +41,10 @@ func New() *Server {
 	return s
 }
 
-// URL is the websocket URL for the client.
+// TokenURL is the URL of the fake seller backend that hands out tokens.
+func (s *Server) TokenURL() string { return s.Server.URL + "/token" }
+
+// WSURL is the websocket URL for the client.
 func (s *Server) WSURL() string { return "ws" + strings.TrimPrefix(s.Server.URL, "http") }
 
 // Token implements chat.TokenSource: a fresh token for Session.
@@ -54,6 +57,13 @@ func (s *Server) Token(ctx context.Context) (chat.Token, error) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/token" {
+		// The seller's backend: {"token", "sessionExpirationTime"}.
+		tok, _ := s.Token(r.Context())
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"token": tok.Value, "sessionExpirationTime": tok.SessionExpires.UTC()})
+		return
+	}
 	s.Dials.Add(1)
 	tok := r.Header.Get("Sec-WebSocket-Protocol")
 	s.mu.Lock()

@@ -27,6 +27,8 @@ type Config struct {
 	CameraDevice string
 	AudioDevice  string
 	AudioMute    bool
+	// ChatTokenURL and ChatEndpoint connect a chat room.
+	ChatTokenURL, ChatEndpoint string
 }
 
 // Write writes c as TOML to path (mode 0600: it holds the key).
@@ -47,6 +49,9 @@ func (c Config) Write(path string) error {
 		fmt.Fprintf(&b, "ca_file = %q\n", c.CAFile)
 	}
 	fmt.Fprintf(&b, "\n[control]\nsocket = %q\n", c.Socket)
+	if c.ChatTokenURL != "" {
+		fmt.Fprintf(&b, "\n[chat]\ntoken_url = %q\nendpoint = %q\n", c.ChatTokenURL, c.ChatEndpoint)
+	}
 	if c.LogLevel != "" {
 		fmt.Fprintf(&b, "\n[log]\nlevel = %q\n", c.LogLevel)
 	}

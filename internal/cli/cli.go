@@ -21,6 +21,7 @@ import (
 
 	"github.com/pitchbox/pitchbox/audio"
 	"github.com/pitchbox/pitchbox/box"
+	"github.com/pitchbox/pitchbox/chat"
 	"github.com/pitchbox/pitchbox/config"
 	"github.com/pitchbox/pitchbox/panel"
 	"github.com/pitchbox/pitchbox/v4l2"
@@ -47,6 +48,8 @@ commands:
   clear                                 remove the overlay
   live start|stop                       go live / end the stream
   snapshot FILE.jpg                     save the outgoing picture as JPEG
+  chat [--json] | chat send TEXT | chat delete ID | chat disconnect USER
+                                        the IVS Chat room: read, post, moderate
   devices [--json]                      list cameras with formats, sizes and rates
   version                               print the version
 
@@ -92,6 +95,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdSimple(rest, stdout, "live", 1, func(a []string) (string, string) { return "POST", "/api/live/" + a[0] })
 	case "snapshot":
 		return cmdSnapshot(rest, stdout)
+	case "chat":
+		return cmdChat(rest, stdout)
 	case "devices":
 		return cmdDevices(rest, stdout)
 	case "version", "--version":
@@ -101,7 +106,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, usage, config.DefaultSocket())
 		return nil
 	}
-	return &usageError{fmt.Sprintf("unknown command %q (commands: run, status, show, clear, live, snapshot, devices, version)", cmd)}
+	return &usageError{fmt.Sprintf("unknown command %q (commands: run, status, show, clear, live, snapshot, chat, devices, version)", cmd)}
 }
 
 func newFlags(name string) *flag.FlagSet {
@@ -155,6 +160,51 @@ func cmdRun(args []string, stderr io.Writer) error {
 	log.Info("pitchbox: running", "version", box.Version, "control", cfg.Control.Socket, "presets", b.Presets())
 	err = b.Run(ctx)
 	log.Info("pitchbox: stopped")
+	return err
+}
+
+func cmdChat(args []string, stdout io.Writer) error {
+	fs := newFlags("chat")
+	asJSON := fs.Bool("json", false, "print JSON")
+	client := clientFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	c, err := client()
+	if err != nil {
+		return err
+	}
+	a := fs.Args()
+	switch {
+	case len(a) == 0:
+		body, err := c.Do("GET", "/api/chat/messages")
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			_, err = stdout.Write(body)
+			return err
+		}
+		var ms []chat.Message
+		if err := json.Unmarshal(body, &ms); err != nil {
+			return fmt.Errorf("chat: unreadable answer: %w", err)
+		}
+		for _, m := range ms {
+			fmt.Fprintf(stdout, "%s  %s: %s  [%s]\n", m.SendTime.Local().Format("15:04:05"), m.Sender.UserID, m.Content, m.ID)
+		}
+		return nil
+	case len(a) == 2 && a[0] == "send":
+		_, err = c.DoJSON("POST", "/api/chat/messages", map[string]string{"content": a[1]})
+	case len(a) == 2 && a[0] == "delete":
+		_, err = c.Do("DELETE", "/api/chat/messages/"+url.PathEscape(a[1]))
+	case len(a) == 2 && a[0] == "disconnect":
+		_, err = c.Do("POST", "/api/chat/users/"+url.PathEscape(a[1])+"/disconnect")
+	default:
+		return &usageError{"chat: pitchbox chat [--json] | chat send TEXT | chat delete MESSAGE_ID | chat disconnect USER_ID"}
+	}
+	if err == nil {
+		fmt.Fprintln(stdout, "ok")
+	}
 	return err
 }
 
@@ -277,6 +327,17 @@ func printStatus(w io.Writer, st box.Status) {
 		fmt.Fprintf(w, "audio:     silent: %s\n", a.SilentReason)
 	} else {
 		fmt.Fprintf(w, "audio:     %s, peak %.1f dBFS, RMS %.1f dBFS\n", a.Source, a.PeakDBFS, a.RMSDBFS)
+	}
+	if c := st.Chat; c != nil {
+		state := "disconnected"
+		if c.Connected {
+			state = "connected"
+		}
+		fmt.Fprintf(w, "chat:      %s, %d messages", state, c.Messages)
+		if c.LastError != "" {
+			fmt.Fprintf(w, " (last error: %s)", c.LastError)
+		}
+		fmt.Fprintln(w)
 	}
 	if st.Recording != "" {
 		fmt.Fprintf(w, "recording: %s\n", st.Recording)

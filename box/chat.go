@@ -1,0 +1,79 @@
+package box
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ivschat"
+	"github.com/aws/aws-sdk-go-v2/service/ivschat/types"
+
+	"github.com/pitchbox/pitchbox/chat"
+	"github.com/pitchbox/pitchbox/config"
+)
+
+// ErrNoChat is returned by chat actions when no room is configured.
+var ErrNoChat = errors.New("box: no chat room configured ([chat] room_arn or token_url)")
+
+// newChat makes the chat client the config asks for, or nil.
+func newChat(c config.Chat, log *slog.Logger) (*chat.Client, error) {
+	if !c.Enabled() {
+		return nil, nil
+	}
+	endpoint := c.Endpoint
+	if endpoint == "" {
+		if c.ChatRegion() == "" {
+			return nil, &config.Error{Key: "chat.region", Msg: "must be set with token_url (or set chat.endpoint)"}
+		}
+		endpoint = chat.Endpoint(c.ChatRegion())
+	}
+	var tokens chat.TokenSource
+	if c.TokenURL != "" {
+		tokens = &chat.URLTokens{URL: c.TokenURL}
+	} else {
+		id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+		if id == "" || secret == "" {
+			return nil, &config.Error{Key: "chat.room_arn", Msg: "needs AWS credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or use chat.token_url)"}
+		}
+		client := ivschat.New(ivschat.Options{Region: c.ChatRegion(),
+			Credentials: credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN"))})
+		tokens = &chat.AWSTokens{Client: client, RoomARN: c.RoomARN, UserID: c.UserID,
+			Capabilities: []types.ChatTokenCapability{types.ChatTokenCapabilitySendMessage,
+				types.ChatTokenCapabilityDeleteMessage, types.ChatTokenCapabilityDisconnectUser}}
+	}
+	return &chat.Client{Endpoint: endpoint, Tokens: tokens, Logger: log}, nil
+}
+
+// ChatMessages returns the room's recent messages.
+func (b *Box) ChatMessages() ([]chat.Message, error) {
+	if b.chat == nil {
+		return nil, ErrNoChat
+	}
+	return b.chat.Messages(), nil
+}
+
+// ChatSend posts a message as the seller.
+func (b *Box) ChatSend(ctx context.Context, content string) error {
+	if b.chat == nil {
+		return ErrNoChat
+	}
+	return b.chat.Send(ctx, content, nil)
+}
+
+// ChatDelete removes a message for everyone.
+func (b *Box) ChatDelete(ctx context.Context, id, reason string) error {
+	if b.chat == nil {
+		return ErrNoChat
+	}
+	return b.chat.Delete(ctx, id, reason)
+}
+
+// ChatDisconnect disconnects a buyer from the room.
+func (b *Box) ChatDisconnect(ctx context.Context, userID, reason string) error {
+	if b.chat == nil {
+		return ErrNoChat
+	}
+	return b.chat.DisconnectUser(ctx, userID, reason)
+}

@@ -1,0 +1,83 @@
+package panel
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/pitchbox/pitchbox/chat"
+)
+
+// ChatController is what the chat endpoints need; a Controller that also
+// implements it gets them.
+type ChatController interface {
+	ChatMessages() ([]chat.Message, error)
+	ChatSend(ctx context.Context, content string) error
+	ChatDelete(ctx context.Context, id, reason string) error
+	ChatDisconnect(ctx context.Context, userID, reason string) error
+}
+
+// maxBody bounds request bodies of the API.
+const maxBody = 64 << 10
+
+func addChat(mux *http.ServeMux, c ChatController) {
+	mux.HandleFunc("GET /api/chat/messages", func(w http.ResponseWriter, r *http.Request) {
+		ms, err := c.ChatMessages()
+		if err != nil {
+			writeError(w, http.StatusServiceUnavailable, err)
+			return
+		}
+		if ms == nil {
+			ms = []chat.Message{}
+		}
+		writeJSON(w, http.StatusOK, ms)
+	})
+	mux.HandleFunc("POST /api/chat/messages", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Content string `json:"content"`
+		}
+		if err := readJSON(r, &req); err != nil {
+			writeError(w, http.StatusBadRequest, err)
+			return
+		}
+		if err := c.ChatSend(r.Context(), req.Content); err != nil {
+			writeError(w, chatStatus(err), err)
+			return
+		}
+		writeJSON(w, http.StatusAccepted, map[string]bool{"sent": true})
+	})
+	mux.HandleFunc("DELETE /api/chat/messages/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if err := c.ChatDelete(r.Context(), r.PathValue("id"), r.URL.Query().Get("reason")); err != nil {
+			writeError(w, chatStatus(err), err)
+			return
+		}
+		writeJSON(w, http.StatusAccepted, map[string]bool{"deleted": true})
+	})
+	mux.HandleFunc("POST /api/chat/users/{id}/disconnect", func(w http.ResponseWriter, r *http.Request) {
+		if err := c.ChatDisconnect(r.Context(), r.PathValue("id"), r.URL.Query().Get("reason")); err != nil {
+			writeError(w, chatStatus(err), err)
+			return
+		}
+		writeJSON(w, http.StatusAccepted, map[string]bool{"disconnected": true})
+	})
+}
+
+func chatStatus(err error) int {
+	if errors.Is(err, chat.ErrNotConnected) {
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusBadRequest
+}
+
+// readJSON decodes a bounded JSON body with known fields only.
+func readJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("panel: request body: %v (want JSON like {\"content\": \"…\"}, at most %d bytes)", err, maxBody)
+	}
+	return nil
+}

@@ -103,6 +103,7 @@ func New(cfg *config.Config, log *slog.Logger, opts ...Option) (*Box, error) {
 		return nil, err
 	}
 	b := &Box{cfg: cfg, log: log, started: time.Now(), scenes: map[string]*overlay.Scene{}, snapReq: make(chan chan struct{})}
+	b.stats.lastAt = b.started // the first status measures from the start
 	src, err := NewSource(cfg.Camera, log)
 	if err != nil {
 		return nil, err

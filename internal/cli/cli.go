@@ -115,26 +115,37 @@ func newFlags(name string) *flag.FlagSet {
 	return fs
 }
 
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		return &usageError{fmt.Sprintf("%s: %v", fs.Name(), err)}
+// parse parses flags wherever they stand among the arguments
+// ("show buy --socket X" as well as "show --socket X buy") and returns the
+// positional arguments.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, &usageError{fmt.Sprintf("%s: %v", fs.Name(), err)}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
 	}
-	return nil
 }
 
 func cmdRun(args []string, stderr io.Writer) error {
 	fs := newFlags("run")
 	cfgPath := fs.String("config", "", "configuration file (TOML)")
 	socket := fs.String("socket", "", "control socket path")
-	if err := parse(fs, args); err != nil {
+	pos, err := parse(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return &usageError{fmt.Sprintf("run: unexpected argument %q", fs.Arg(0))}
+	if len(pos) > 0 {
+		return &usageError{fmt.Sprintf("run: unexpected argument %q", pos[0])}
 	}
 	cfg := config.Defaults()
 	if *cfgPath != "" {
-		var err error
 		if cfg, err = config.Load(*cfgPath); err != nil {
 			return err
 		}
@@ -167,14 +178,14 @@ func cmdChat(args []string, stdout io.Writer) error {
 	fs := newFlags("chat")
 	asJSON := fs.Bool("json", false, "print JSON")
 	client := clientFlags(fs)
-	if err := parse(fs, args); err != nil {
+	a, err := parse(fs, args)
+	if err != nil {
 		return err
 	}
 	c, err := client()
 	if err != nil {
 		return err
 	}
-	a := fs.Args()
 	switch {
 	case len(a) == 0:
 		body, err := c.Do("GET", "/api/chat/messages")
@@ -242,10 +253,11 @@ func clientFlags(fs *flag.FlagSet) func() (*panel.Client, error) {
 func cmdSimple(args []string, stdout io.Writer, name string, nargs int, req func([]string) (string, string)) error {
 	fs := newFlags(name)
 	client := clientFlags(fs)
-	if err := parse(fs, args); err != nil {
+	pos, err := parse(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != nargs {
+	if len(pos) != nargs {
 		switch name {
 		case "show":
 			return &usageError{"show: name one preset: pitchbox show PRESET"}
@@ -254,24 +266,24 @@ func cmdSimple(args []string, stdout io.Writer, name string, nargs int, req func
 		}
 		return &usageError{name + ": takes no arguments"}
 	}
-	if name == "live" && fs.Arg(0) != "start" && fs.Arg(0) != "stop" {
-		return &usageError{fmt.Sprintf("live: %q is not allowed (allowed: start, stop)", fs.Arg(0))}
+	if name == "live" && pos[0] != "start" && pos[0] != "stop" {
+		return &usageError{fmt.Sprintf("live: %q is not allowed (allowed: start, stop)", pos[0])}
 	}
 	c, err := client()
 	if err != nil {
 		return err
 	}
-	method, path := req(fs.Args())
+	method, path := req(pos)
 	if _, err := c.Do(method, path); err != nil {
 		return err
 	}
 	switch name {
 	case "show":
-		fmt.Fprintf(stdout, "showing %s\n", fs.Arg(0))
+		fmt.Fprintf(stdout, "showing %s\n", pos[0])
 	case "clear":
 		fmt.Fprintln(stdout, "cleared")
 	case "live":
-		fmt.Fprintf(stdout, "live %s\n", fs.Arg(0))
+		fmt.Fprintf(stdout, "live %s\n", pos[0])
 	}
 	return nil
 }
@@ -280,8 +292,12 @@ func cmdStatus(args []string, stdout io.Writer) error {
 	fs := newFlags("status")
 	asJSON := fs.Bool("json", false, "print JSON")
 	client := clientFlags(fs)
-	if err := parse(fs, args); err != nil {
+	pos, err := parse(fs, args)
+	if err != nil {
 		return err
+	}
+	if len(pos) > 0 {
+		return &usageError{"status: takes no arguments"}
 	}
 	c, err := client()
 	if err != nil {
@@ -354,10 +370,11 @@ func printStatus(w io.Writer, st box.Status) {
 func cmdSnapshot(args []string, stdout io.Writer) error {
 	fs := newFlags("snapshot")
 	client := clientFlags(fs)
-	if err := parse(fs, args); err != nil {
+	pos, err := parse(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		return &usageError{"snapshot: name the output file: pitchbox snapshot FILE.jpg"}
 	}
 	c, err := client()
@@ -368,17 +385,17 @@ func cmdSnapshot(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(fs.Arg(0), jpg, 0o644); err != nil {
+	if err := os.WriteFile(pos[0], jpg, 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "saved %s (%d bytes)\n", fs.Arg(0), len(jpg))
+	fmt.Fprintf(stdout, "saved %s (%d bytes)\n", pos[0], len(jpg))
 	return nil
 }
 
 func cmdDevices(args []string, stdout io.Writer) error {
 	fs := newFlags("devices")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args); err != nil {
+	if _, err := parse(fs, args); err != nil {
 		return err
 	}
 	devs, err := v4l2.Devices()

@@ -64,3 +64,14 @@ func TestClientWithoutBox(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errb.String())
 	}
 }
+
+func TestFlagsAfterArguments(t *testing.T) {
+	var out, errb bytes.Buffer
+	sock := filepath.Join(t.TempDir(), "none.sock")
+	// The socket flag after the preset name is honoured: the error is about
+	// the missing box at that socket, not about usage.
+	code := Main([]string{"show", "buy", "--socket", sock}, &out, &errb)
+	if code != ExitFailure || !strings.Contains(errb.String(), sock) {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+}

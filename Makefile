@@ -31,10 +31,10 @@ lint: ## gofmt, go vet, staticcheck, and the cgo-free arm64 build
 	$(GO) run $(STATICCHECK) -tags hil ./hil/...
 	CGO_ENABLED=0 GOARCH=arm64 $(GO) build ./...
 
-unit: ## unit tests (race detector on), and the V4L2 layouts on arm64 and arm
+unit: ## unit tests (race detector on), and the kernel struct layouts on arm64 and arm
 	$(GO) test -race -count=1 ./...
-	GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static -run UAPI ./v4l2/
-	GOARCH=arm $(GO) test -count=1 -exec qemu-arm-static -run UAPI ./v4l2/
+	GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static -run 'UAPI|Layouts' ./v4l2/ ./display/
+	GOARCH=arm $(GO) test -count=1 -exec qemu-arm-static -run 'UAPI|Layouts' ./v4l2/ ./display/
 
 e2e: ## end-to-end tests against nginx-rtmp, ffmpeg and zbarimg
 	$(GO) test -tags e2e -count=1 -timeout 15m -v ./e2e/ 2>&1 | grep -Ev '^=== (RUN|PAUSE|CONT)'; exit $${PIPESTATUS[0]}

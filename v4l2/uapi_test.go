@@ -97,7 +97,7 @@ func TestUAPIMatchesKernelHeaders(t *testing.T) {
 	path := "testdata/uapi_" + runtime.GOARCH + ".txt"
 	f, err := os.Open(path)
 	if err != nil {
-		t.Fatalf("%v (architectures with goldens: amd64, arm64, arm; regenerate with testdata/gen-uapi.sh)", err)
+		t.Fatalf("%v (architectures with goldens: amd64, arm64, arm; regenerate with scripts/gen-uapi.sh)", err)
 	}
 	defer f.Close()
 	got := goValues()

@@ -1,5 +1,5 @@
 /* The V4L2 numbers pitchbox uses, as the kernel's uapi headers define
- * them. gen-uapi.sh compiles this for each architecture (to assembly only,
+ * them. scripts/gen-uapi.sh compiles this for each architecture (to assembly only,
  * so cross compilers need no target libraries) and writes uapi_GOARCH.txt. */
 #include <linux/videodev2.h>
 

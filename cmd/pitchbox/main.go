@@ -6,7 +6,8 @@
 //	pitchbox clear                      remove the overlay
 //	pitchbox live start|stop            go live / end the stream
 //	pitchbox snapshot FILE.jpg          save the outgoing picture
-//	pitchbox devices [--json]           list cameras with formats, sizes, rates
+//	pitchbox devices [--json]           list cameras, encoders and microphones
+//	pitchbox doctor [--config FILE]     check what the box needs
 //	pitchbox version
 //
 // Exit codes: 0 success, 1 failure, 2 bad usage or configuration.

@@ -50,7 +50,8 @@ commands:
   snapshot FILE.jpg                     save the outgoing picture as JPEG
   chat [--json] | chat send TEXT | chat delete ID | chat disconnect USER
                                         the IVS Chat room: read, post, moderate
-  devices [--json]                      list cameras with formats, sizes and rates
+  devices [--json]                      list cameras, encoders and microphones
+  doctor [--config FILE]                check what the box needs, one line each
   version                               print the version
 
 Commands that talk to a running box take --socket PATH, or --config FILE to
@@ -99,6 +100,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdChat(rest, stdout)
 	case "devices":
 		return cmdDevices(rest, stdout)
+	case "doctor":
+		return cmdDoctor(rest, stdout)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "pitchbox", box.Version)
 		return nil
@@ -106,7 +109,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, usage, config.DefaultSocket())
 		return nil
 	}
-	return &usageError{fmt.Sprintf("unknown command %q (commands: run, status, show, clear, live, snapshot, chat, devices, version)", cmd)}
+	return &usageError{fmt.Sprintf("unknown command %q (commands: run, status, show, clear, live, snapshot, chat, devices, doctor, version)", cmd)}
 }
 
 func newFlags(name string) *flag.FlagSet {

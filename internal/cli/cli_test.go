@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,5 +74,26 @@ func TestFlagsAfterArguments(t *testing.T) {
 	code := Main([]string{"show", "buy", "--socket", sock}, &out, &errb)
 	if code != ExitFailure || !strings.Contains(errb.String(), sock) {
 		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+}
+
+func TestDoctor(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.toml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("state_dir = %q\n[camera]\ndevice = \"testpattern\"\n", filepath.Join(dir, "state"))), 0o644)
+	var out, errb bytes.Buffer
+	if code := Main([]string{"doctor", "--config", cfg}, &out, &errb); code != ExitOK {
+		t.Fatalf("exit %d:\n%s%s", code, out.String(), errb.String())
+	}
+	for _, want := range []string{"ok    config", "ok    state dir", "ok    camera       testpattern", "encoder", "output       recording"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("doctor output lacks %q:\n%s", want, out.String())
+		}
+	}
+	// An output that cannot be reached and a missing key are failures.
+	os.WriteFile(cfg, []byte(fmt.Sprintf("state_dir = %q\n[output]\nurl = \"rtmp://127.0.0.1:9/app/\"\n", filepath.Join(dir, "state"))), 0o644)
+	out.Reset()
+	if code := Main([]string{"doctor", "--config", cfg}, &out, &errb); code != ExitFailure || !strings.Contains(out.String(), "FAIL  output") || !strings.Contains(out.String(), "FAIL  stream key") {
+		t.Fatalf("exit %d:\n%s", code, out.String())
 	}
 }

@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pitchbox/pitchbox/audio"
+	"github.com/pitchbox/pitchbox/audio/aac"
+	"github.com/pitchbox/pitchbox/config"
+	"github.com/pitchbox/pitchbox/display"
+	"github.com/pitchbox/pitchbox/encode/m2m"
+	"github.com/pitchbox/pitchbox/encode/x264"
+	"github.com/pitchbox/pitchbox/v4l2"
+)
+
+// cmdDoctor checks what the box needs, one line each, for installers.
+// It fails only on what stops the box from streaming.
+func cmdDoctor(args []string, stdout io.Writer) error {
+	fs := newFlags("doctor")
+	cfgPath := fs.String("config", "", "configuration file (TOML)")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg := config.Defaults()
+	failed := 0
+	line := func(ok bool, essential bool, what, detail string) {
+		mark := "ok  "
+		switch {
+		case !ok && essential:
+			mark, failed = "FAIL", failed+1
+		case !ok:
+			mark = "warn"
+		}
+		fmt.Fprintf(stdout, "%s  %-12s %s\n", mark, what, detail)
+	}
+	if *cfgPath != "" {
+		c, err := config.Load(*cfgPath)
+		if err != nil {
+			line(false, true, "config", strings.ReplaceAll(err.Error(), "\n", "; "))
+			return fmt.Errorf("doctor: %d problem(s)", failed)
+		}
+		cfg = c
+		line(true, true, "config", *cfgPath)
+	}
+	if err := cfg.PrepareStateDir(); err != nil {
+		line(false, true, "state dir", err.Error())
+	} else {
+		line(true, true, "state dir", cfg.StateDir+" is writable")
+	}
+	switch dev := cfg.Camera.Device; dev {
+	case "testpattern", "syncpattern":
+		line(true, true, "camera", dev+" (built in)")
+	default:
+		path := dev
+		if dev == "auto" {
+			path = v4l2.FirstCapture()
+		}
+		if path == "" {
+			line(false, false, "camera", "none found; the test pattern will be used")
+		} else if cam, err := v4l2.OpenCamera(path, cfg.Camera.Width, cfg.Camera.Height, cfg.Camera.FPS, 2); err != nil {
+			line(false, dev != "auto", "camera", err.Error())
+		} else {
+			line(true, true, "camera", cam.Describe())
+			cam.Close()
+		}
+	}
+	switch hw := m2m.Find(); {
+	case hw != "":
+		line(true, true, "encoder", "hardware H.264 at "+hw)
+	case x264.Available:
+		line(true, true, "encoder", "x264 (software)")
+	default:
+		line(false, true, "encoder", "no hardware encoder and no x264 in this build")
+	}
+	mics := audio.Cards()
+	switch {
+	case cfg.Audio.Mute || cfg.Audio.Device == "none":
+		line(true, false, "microphone", "off by configuration (a silent track is sent)")
+	case len(mics) == 0:
+		line(false, false, "microphone", "none found; a silent track will be sent")
+	default:
+		line(true, false, "microphone", fmt.Sprintf("%d capture card(s), first %s (%s)", len(mics), mics[0].ID, mics[0].Name))
+	}
+	line(aac.Available, false, "aac", map[bool]string{true: "libavcodec AAC-LC", false: "no AAC encoder in this build: silent track only"}[aac.Available])
+	chips, _ := filepath.Glob("/dev/gpiochip*")
+	line(len(chips) > 0, false, "gpio", fmt.Sprintf("%d GPIO chip(s)", len(chips)))
+	if fb, err := display.Open("/dev/fb0"); err != nil {
+		line(false, false, "display", err.Error())
+	} else {
+		line(true, false, "display", fb.ID+" "+fb.Format.String())
+		fb.Close()
+	}
+	if cfg.Output.Recording() {
+		line(true, true, "output", "recording in "+filepath.Join(cfg.StateDir, "recordings"))
+	} else if u, err := url.Parse(cfg.Output.URL); err == nil {
+		host := u.Host
+		if u.Port() == "" {
+			port := "1935"
+			if u.Scheme == "rtmps" {
+				port = "443"
+			}
+			host = net.JoinHostPort(u.Hostname(), port)
+		}
+		if c, err := net.DialTimeout("tcp", host, 3*time.Second); err != nil {
+			line(false, true, "output", "cannot reach "+host+": "+err.Error())
+		} else {
+			c.Close()
+			line(true, true, "output", host+" is reachable ("+u.Scheme+")")
+		}
+		if _, err := cfg.Output.Key(); err != nil || (cfg.Output.StreamKey == "" && cfg.Output.StreamKeyFile == "") {
+			line(false, true, "stream key", "not set (output.stream_key or output.stream_key_file)")
+		} else {
+			line(true, true, "stream key", "set (not shown)")
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("doctor: %d problem(s) would stop the box", failed)
+	}
+	return nil
+}

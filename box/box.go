@@ -327,8 +327,7 @@ func (b *Box) process(ctx context.Context, in <-chan *frame.Frame) {
 // handle composites f and, while live, encodes and submits it with the
 // audio due up to its time. The caller releases f.
 func (b *Box) handle(f *frame.Frame, kc *encode.KeyframeClock, silence *audio.Silence, audioPkts *[]*encode.Packet, current **stream.Publisher) {
-	scene := b.comp.Apply(f)
-	b.stats.scene.Store(scene)
+	b.comp.Apply(f)
 	pub := b.livePub.Load()
 	if pub != *current {
 		// A new session: restart the audio clock and begin with an IDR.
@@ -349,7 +348,7 @@ func (b *Box) handle(f *frame.Frame, kc *encode.KeyframeClock, silence *audio.Si
 	}
 	for _, pkt := range b.videoPkts {
 		b.stats.encoded.Add(1)
-		b.stats.addBytes(len(pkt.Data), f.PTS)
+		b.stats.bytes.Add(uint64(len(pkt.Data)))
 		if b.audio.constant() {
 			*audioPkts = silence.Until((*audioPkts)[:0], pkt.DTS)
 			for _, a := range *audioPkts {

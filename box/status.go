@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/pitchbox/pitchbox/chat"
-	"github.com/pitchbox/pitchbox/overlay"
 	"github.com/pitchbox/pitchbox/stream"
 )
 
@@ -20,7 +19,6 @@ type stats struct {
 	dropped  atomic.Uint64
 	encoded  atomic.Uint64
 	bytes    atomic.Uint64
-	scene    atomic.Pointer[overlay.Scene]
 
 	mu         sync.Mutex
 	lastAt     time.Time
@@ -29,8 +27,6 @@ type stats struct {
 	fps        float64
 	kbps       float64
 }
-
-func (s *stats) addBytes(n int, _ time.Duration) { s.bytes.Add(uint64(n)) }
 
 // rates returns the capture frame rate and the encoded bitrate measured
 // over the time since the previous measurement (at least one second).

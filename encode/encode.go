@@ -5,7 +5,6 @@ package encode
 
 import (
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/pitchbox/pitchbox/frame"
@@ -79,24 +78,35 @@ type Packet struct {
 	Seq uint64
 }
 
-var packetPool = sync.Pool{New: func() any { return &Packet{Data: make([]byte, 0, 64<<10)} }}
+// freePackets is a bounded free list. Unlike sync.Pool it is not emptied
+// by the garbage collector, so packets taken on the encoder goroutine and
+// released on the publisher's are reused without allocating; its bound
+// keeps a burst from pinning memory.
+var freePackets = make(chan *Packet, 256)
 
-// NewPacket returns an empty packet from the pool.
+// NewPacket returns an empty packet, reused when one is free.
 func NewPacket(kind Kind) *Packet {
-	p := packetPool.Get().(*Packet)
+	var p *Packet
+	select {
+	case p = <-freePackets:
+		p.Data = p.Data[:0]
+	default:
+		p = &Packet{Data: make([]byte, 0, 16<<10)}
+	}
 	p.Kind = kind
-	p.Data = p.Data[:0]
 	p.PTS, p.DTS, p.Key, p.Seq = 0, 0, false, 0
 	return p
 }
 
-// Release returns p to the pool.
+// Release hands p back for reuse. The caller must not touch it afterwards.
 func (p *Packet) Release() {
 	if cap(p.Data) > 4<<20 {
-		p.Data = nil // do not keep an outsized buffer alive
-		p.Data = make([]byte, 0, 64<<10)
+		return // do not keep an outsized buffer alive
 	}
-	packetPool.Put(p)
+	select {
+	case freePackets <- p:
+	default: // enough are free already
+	}
 }
 
 // KeyframeClock decides when to force an IDR so that keyframes come every

@@ -1,0 +1,78 @@
+package box
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pitchbox/pitchbox/audio"
+	"github.com/pitchbox/pitchbox/encode"
+	"github.com/pitchbox/pitchbox/encode/x264"
+	"github.com/pitchbox/pitchbox/frame"
+	"github.com/pitchbox/pitchbox/stream"
+)
+
+// TestPerFrameAllocatesNothing drives the box's per-frame path — composite,
+// keyframe clock, x264, silent audio, muxer, publisher queue — while live
+// and checks it allocates nothing in steady state.
+func TestPerFrameAllocatesNothing(t *testing.T) {
+	if !x264.Available {
+		t.Fatal("needs the x264 backend (cgo + libx264-dev)")
+	}
+	c := testConfig(t)
+	c.Audio.Mute = true // the constant silent track, made on this path
+	b, err := New(c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.enc.Close()
+	if err := b.Show("buy", "test"); err != nil {
+		t.Fatal(err)
+	}
+	d := &countDest{}
+	pub := stream.NewPublisher(d, stream.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), QueueLen: 4096})
+	defer pub.Close()
+	b.livePub.Store(pub)
+	b.mux.setPublisher(pub)
+	f, _ := frame.New(b.width, b.height)
+	kc := encode.KeyframeClock{Interval: 2 * time.Second}
+	var silence audio.Silence
+	var audioPkts []*encode.Packet
+	var current *stream.Publisher
+	n := 0
+	step := func() {
+		f.PTS = time.Duration(n) * time.Second / 30
+		n++
+		b.handle(f, &kc, &silence, &audioPkts, &current)
+	}
+	for i := 0; i < 90; i++ { // warm up: pools, queues, the first keyframe
+		step()
+	}
+	if a := testing.AllocsPerRun(60, step); a > 0 {
+		t.Fatalf("%v allocations per frame", a)
+	}
+	if d.video.Load() < 100 || d.audio.Load() < 100 {
+		t.Fatalf("published %d video and %d audio packets: the path under test did not run", d.video.Load(), d.audio.Load())
+	}
+}
+
+// countDest counts what is published, allocating nothing.
+type countDest struct{ video, audio atomic.Int64 }
+
+type countSession struct {
+	d    *countDest
+	done chan struct{}
+}
+
+func (d *countDest) String() string { return "count" }
+func (d *countDest) Open(context.Context, stream.Header) (stream.Session, error) {
+	return &countSession{d: d, done: make(chan struct{})}, nil
+}
+func (s *countSession) WriteVideo(*encode.Packet, time.Duration) error { s.d.video.Add(1); return nil }
+func (s *countSession) WriteAudio(*encode.Packet, time.Duration) error { s.d.audio.Add(1); return nil }
+func (s *countSession) Done() <-chan struct{}                          { return s.done }
+func (s *countSession) Err() error                                     { return nil }
+func (s *countSession) Close() error                                   { return nil }

@@ -26,18 +26,13 @@ func (k *Keypad) Bind(label string, code uint16, bind Binding, long time.Duratio
 // key handles one key transition or a tick.
 func (k *Keypad) key(in *input, pressed bool, now time.Duration, box Box, report func(string, Action, error)) {
 	ev, held := in.m.Feed(pressed, now)
-	if a, ok := in.bind.handle(ev, held, in.m.Long); ok {
-		report(in.label, a, a.Do(box, in.label))
-	}
+	in.fire(ev, held, box, report)
 }
 
 // tick lets long presses fire while keys are held.
 func (k *Keypad) tick(now time.Duration, box Box, report func(string, Action, error)) {
 	for _, in := range k.keys {
-		if ev, held := in.m.Tick(now); ev != None {
-			if a, ok := in.bind.handle(ev, held, in.m.Long); ok {
-				report(in.label, a, a.Do(box, in.label))
-			}
-		}
+		ev, held := in.m.Tick(now)
+		in.fire(ev, held, box, report)
 	}
 }

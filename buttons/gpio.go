@@ -75,6 +75,13 @@ type input struct {
 	bind  Binding
 }
 
+// fire carries out the action a machine event calls for, if any.
+func (in *input) fire(ev Event, held time.Duration, box Box, report func(string, Action, error)) {
+	if a, ok := in.bind.handle(ev, held, in.m.Long); ok {
+		report(in.label, a, a.Do(box, in.label))
+	}
+}
+
 // Button is a GPIO push button.
 type Button struct {
 	input
@@ -110,8 +117,6 @@ func (b *Button) Run(ctx context.Context, box Box, now func() time.Duration, rep
 		}
 		b.pin.WaitForEdge(timeout)
 		ev, held := b.m.Feed(b.pressed(), now())
-		if a, ok := b.bind.handle(ev, held, b.m.Long); ok {
-			report(b.label, a, a.Do(box, b.label))
-		}
+		b.fire(ev, held, box, report)
 	}
 }

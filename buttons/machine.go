@@ -97,12 +97,6 @@ func (m *Machine) Tick(now time.Duration) (Event, time.Duration) {
 	return None, 0
 }
 
-// Suppressed reports whether the current hold began before start-up.
-func (m *Machine) Suppressed() bool { return m.suppressed }
-
-// Pressed reports the debounced level.
-func (m *Machine) Pressed() bool { return m.pressed }
-
 // Next returns when the machine next needs a look even without an edge
 // (a release settling, or a long-press deadline), or ok false when none.
 func (m *Machine) Next(now time.Duration) (at time.Duration, ok bool) {

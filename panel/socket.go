@@ -2,7 +2,6 @@ package panel
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -35,9 +34,7 @@ func ServeUnix(ctx context.Context, path string, h http.Handler) (stop func(), e
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			_ = err // the listener was closed under us; nothing to report
-		}
+		srv.Serve(ln) // returns once Shutdown closes the listener
 	}()
 	stopped := make(chan struct{})
 	go func() {

@@ -180,12 +180,7 @@ func cmdRun(args []string, stderr io.Writer) error {
 func cmdChat(args []string, stdout io.Writer) error {
 	fs := newFlags("chat")
 	asJSON := fs.Bool("json", false, "print JSON")
-	client := clientFlags(fs)
-	a, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	c, err := client()
+	a, c, err := clientFlags(fs)(args)
 	if err != nil {
 		return err
 	}
@@ -233,30 +228,33 @@ func level(s string) slog.Level {
 	return l
 }
 
-// clientFlags adds --socket and --config and returns a function that
-// resolves the client.
-func clientFlags(fs *flag.FlagSet) func() (*panel.Client, error) {
+// clientFlags adds --socket and --config to fs and returns a function
+// that parses args and resolves the client of the running box.
+func clientFlags(fs *flag.FlagSet) func(args []string) ([]string, *panel.Client, error) {
 	socket := fs.String("socket", "", "control socket path")
 	cfgPath := fs.String("config", "", "configuration file, for its [control] socket")
-	return func() (*panel.Client, error) {
-		if *socket != "" {
-			return panel.NewClient(*socket), nil
+	return func(args []string) ([]string, *panel.Client, error) {
+		pos, err := parse(fs, args)
+		if err != nil {
+			return nil, nil, err
 		}
-		if *cfgPath != "" {
+		switch {
+		case *socket != "":
+			return pos, panel.NewClient(*socket), nil
+		case *cfgPath != "":
 			cfg, err := config.Load(*cfgPath)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			return panel.NewClient(cfg.Control.Socket), nil
+			return pos, panel.NewClient(cfg.Control.Socket), nil
 		}
-		return panel.NewClient(config.DefaultSocket()), nil
+		return pos, panel.NewClient(config.DefaultSocket()), nil
 	}
 }
 
 func cmdSimple(args []string, stdout io.Writer, name string, nargs int, req func([]string) (string, string)) error {
 	fs := newFlags(name)
-	client := clientFlags(fs)
-	pos, err := parse(fs, args)
+	pos, c, err := clientFlags(fs)(args)
 	if err != nil {
 		return err
 	}
@@ -271,10 +269,6 @@ func cmdSimple(args []string, stdout io.Writer, name string, nargs int, req func
 	}
 	if name == "live" && pos[0] != "start" && pos[0] != "stop" {
 		return &usageError{fmt.Sprintf("live: %q is not allowed (allowed: start, stop)", pos[0])}
-	}
-	c, err := client()
-	if err != nil {
-		return err
 	}
 	method, path := req(pos)
 	if _, err := c.Do(method, path); err != nil {
@@ -294,17 +288,12 @@ func cmdSimple(args []string, stdout io.Writer, name string, nargs int, req func
 func cmdStatus(args []string, stdout io.Writer) error {
 	fs := newFlags("status")
 	asJSON := fs.Bool("json", false, "print JSON")
-	client := clientFlags(fs)
-	pos, err := parse(fs, args)
+	pos, c, err := clientFlags(fs)(args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
 		return &usageError{"status: takes no arguments"}
-	}
-	c, err := client()
-	if err != nil {
-		return err
 	}
 	body, err := c.Do("GET", "/api/status")
 	if err != nil {
@@ -372,17 +361,12 @@ func printStatus(w io.Writer, st box.Status) {
 
 func cmdSnapshot(args []string, stdout io.Writer) error {
 	fs := newFlags("snapshot")
-	client := clientFlags(fs)
-	pos, err := parse(fs, args)
+	pos, c, err := clientFlags(fs)(args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
 		return &usageError{"snapshot: name the output file: pitchbox snapshot FILE.jpg"}
-	}
-	c, err := client()
-	if err != nil {
-		return err
 	}
 	jpg, err := c.Do("GET", "/api/preview.jpg")
 	if err != nil {

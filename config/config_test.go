@@ -126,30 +126,37 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	}
 }
 
-func TestAtomicWriteKeepsOldOnFailure(t *testing.T) {
+func TestAtomicWriteReplacesOrKeepsOld(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "c.toml")
 	os.WriteFile(path, []byte("old"), 0o644)
-	// Make the folder unwritable so the temp file cannot be made.
-	if os.Geteuid() == 0 {
-		// Root ignores permissions: use a path whose folder is a file.
-		err := WriteFileAtomic(filepath.Join(path, "x"), []byte("new"), 0o644)
-		if err == nil {
-			t.Fatal("write under a file succeeded")
-		}
-	} else {
-		os.Chmod(dir, 0o500)
-		defer os.Chmod(dir, 0o700)
-		if err := WriteFileAtomic(path, []byte("new"), 0o644); err == nil {
-			t.Fatal("write into a read-only folder succeeded")
-		}
+	if err := WriteFileAtomic(path, []byte("new"), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	if b, _ := os.ReadFile(path); string(b) != "old" {
-		t.Fatalf("old file changed to %q", b)
+	if b, _ := os.ReadFile(path); string(b) != "new" {
+		t.Fatalf("content %q after a save", b)
+	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %o after a save", st.Mode().Perm())
+	}
+	// A save that fails at the last step (the rename: the target is a
+	// non-empty folder) leaves what was there and no temporary file. This
+	// fails for root too, unlike a permission check.
+	target := filepath.Join(dir, "busy")
+	os.MkdirAll(filepath.Join(target, "inside"), 0o755)
+	if err := WriteFileAtomic(target, []byte("new"), 0o644); err == nil {
+		t.Fatal("renaming over a non-empty folder succeeded")
 	}
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 {
-		t.Fatalf("temp files left behind: %v", entries)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if len(entries) != 2 {
+		t.Fatalf("folder holds %v: a temporary file was left behind", names)
+	}
+	if st, err := os.Stat(filepath.Join(target, "inside")); err != nil || !st.IsDir() {
+		t.Fatal("the folder in the way was changed")
 	}
 }
 

@@ -79,8 +79,7 @@ type flvSession struct {
 	f    *os.File
 	w    *bufio.Writer
 	body []byte
-	err  error
-	done chan struct{}
+	done chan struct{} // never closed: a file does not hang up
 }
 
 func (s *flvSession) tag(typ byte, ts time.Duration, body []byte) {
@@ -127,7 +126,7 @@ func (s *flvSession) flush() error {
 }
 
 func (s *flvSession) Done() <-chan struct{} { return s.done }
-func (s *flvSession) Err() error            { return s.err }
+func (s *flvSession) Err() error            { return nil }
 
 func (s *flvSession) Close() error {
 	err := s.flush()

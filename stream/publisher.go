@@ -127,6 +127,9 @@ func (p *Publisher) drop(pkt *encode.Packet) {
 	pkt.Release()
 }
 
+// Queued reports how many packets wait for the session.
+func (p *Publisher) Queued() int { return len(p.queue) }
+
 // Status returns a snapshot.
 func (p *Publisher) Status() Status {
 	p.mu.Lock()

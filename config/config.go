@@ -26,6 +26,42 @@ type Config struct {
 	Buttons  Buttons   `toml:"buttons"`
 	Button   []Button  `toml:"button"`
 	Key      []Key     `toml:"key"`
+	Panel    Panel     `toml:"panel"`
+	AWS      AWS       `toml:"aws"`
+	Display  Display   `toml:"display"`
+}
+
+// Panel configures the local web panel.
+type Panel struct {
+	// Listen is the panel's address: ":8080" by default (":80" when run
+	// as root under systemd), "" or "off" for no web panel.
+	Listen string `toml:"listen"`
+	// HTTPS serves the panel over TLS with a self-signed certificate made
+	// on first start (its fingerprint is logged and shown on the display).
+	HTTPS bool `toml:"https"`
+}
+
+// Enabled reports whether the web panel listens.
+func (p Panel) Enabled() bool { return p.Listen != "" && p.Listen != "off" }
+
+// AWS holds the account the box uses to discover its IVS channel's ingest
+// server and stream key (and, with a chat room, to make chat tokens).
+type AWS struct {
+	AccessKeyID string `toml:"access_key_id"`
+	// SecretAccessKeyFile names a 0600 file holding the secret access key.
+	SecretAccessKeyFile string `toml:"secret_access_key_file"`
+	Region              string `toml:"region"`
+	ChannelARN          string `toml:"channel_arn"`
+	// Endpoint overrides the IVS API endpoint (for tests and private
+	// endpoints).
+	Endpoint string `toml:"endpoint"`
+}
+
+// Display configures the attached screen.
+type Display struct {
+	// Device is "auto" (the first framebuffer, if any), "none", or a
+	// framebuffer path such as /dev/fb0.
+	Device string `toml:"device"`
 }
 
 // Audio configures the microphone and the AAC track.
@@ -170,7 +206,18 @@ func Defaults() *Config {
 		Audio:    Audio{Device: "auto", Rate: 44100, Channels: 2, BitrateKbps: 128},
 		Chat:     Chat{UserID: "pitchbox"},
 		Buttons:  Buttons{Layout: "none", DebounceMS: 30, LongPressMS: 800},
+		Panel:    Panel{Listen: DefaultListen()},
+		Display:  Display{Device: "auto"},
 	}
+}
+
+// DefaultListen is ":80" for root under systemd (INVOCATION_ID set), else
+// ":8080".
+func DefaultListen() string {
+	if os.Geteuid() == 0 && os.Getenv("INVOCATION_ID") != "" {
+		return ":80"
+	}
+	return ":8080"
 }
 
 // DefaultStateDir is $STATE_DIRECTORY (set by systemd), else
@@ -282,22 +329,7 @@ func (o Output) Key() (string, error) {
 	if o.StreamKeyFile == "" {
 		return strings.TrimSpace(o.StreamKey), nil
 	}
-	st, err := os.Stat(o.StreamKeyFile)
-	if err != nil {
-		return "", &Error{Key: "output.stream_key_file", Msg: fmt.Sprintf("%s: %v", o.StreamKeyFile, errors.Unwrap(err))}
-	}
-	if st.Mode().Perm()&0o077 != 0 {
-		return "", &Error{Key: "output.stream_key_file", Msg: fmt.Sprintf("%s has mode %04o; it holds a secret and must be 0600 (chmod 600 %s)", o.StreamKeyFile, st.Mode().Perm(), o.StreamKeyFile)}
-	}
-	b, err := os.ReadFile(o.StreamKeyFile)
-	if err != nil {
-		return "", &Error{Key: "output.stream_key_file", Msg: err.Error()}
-	}
-	k := strings.TrimSpace(string(b))
-	if k == "" {
-		return "", &Error{Key: "output.stream_key_file", Msg: o.StreamKeyFile + " is empty; it must hold the stream key"}
-	}
-	return k, nil
+	return readSecretFile("output.stream_key_file", o.StreamKeyFile)
 }
 
 // ChatRegion is Region, or the region named in RoomARN.
@@ -310,4 +342,45 @@ func (c Chat) ChatRegion() string {
 		return f[3]
 	}
 	return ""
+}
+
+// AWSRegion is Region, or the region named in ChannelARN.
+func (a AWS) AWSRegion() string {
+	if a.Region != "" {
+		return a.Region
+	}
+	f := strings.Split(a.ChannelARN, ":")
+	if len(f) >= 6 && f[0] == "arn" {
+		return f[3]
+	}
+	return ""
+}
+
+// Secret reads the secret access key from SecretAccessKeyFile, which must
+// be 0600. It is "" when no file is set.
+func (a AWS) Secret() (string, error) {
+	if a.SecretAccessKeyFile == "" {
+		return "", nil
+	}
+	return readSecretFile("aws.secret_access_key_file", a.SecretAccessKeyFile)
+}
+
+// readSecretFile reads a secret from a file that only its owner may read.
+func readSecretFile(key, path string) (string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", &Error{Key: key, Msg: fmt.Sprintf("%s: %v", path, errors.Unwrap(err))}
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return "", &Error{Key: key, Msg: fmt.Sprintf("%s has mode %04o; it holds a secret and must be 0600 (chmod 600 %s)", path, st.Mode().Perm(), path)}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", &Error{Key: key, Msg: err.Error()}
+	}
+	k := strings.TrimSpace(string(b))
+	if k == "" {
+		return "", &Error{Key: key, Msg: path + " is empty; it must hold the secret"}
+	}
+	return k, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -56,7 +57,10 @@ func Parse(name string, data []byte) (*Config, error) {
 }
 
 var sectionKeys = map[string][]string{
-	"":        {"state_dir", "camera", "encoder", "output", "control", "preset", "log", "audio", "chat", "buttons", "button", "key"},
+	"":        {"state_dir", "camera", "encoder", "output", "control", "preset", "log", "audio", "chat", "buttons", "button", "key", "panel", "aws", "display"},
+	"panel":   {"listen", "https"},
+	"aws":     {"access_key_id", "secret_access_key_file", "region", "channel_arn", "endpoint"},
+	"display": {"device"},
 	"chat":    {"room_arn", "region", "token_url", "user_id", "endpoint"},
 	"audio":   {"device", "rate", "channels", "bitrate_kbps", "gain_db", "mute"},
 	"buttons": {"layout", "debounce_ms", "long_press_ms", "status_led", "overlay_led"},
@@ -92,6 +96,7 @@ func (c *Config) resolvePaths(dir string) {
 	abs(&c.Output.StreamKeyFile)
 	abs(&c.Output.CAFile)
 	abs(&c.Control.Socket)
+	abs(&c.AWS.SecretAccessKeyFile)
 	for i := range c.Presets {
 		abs(&c.Presets[i].Image)
 	}
@@ -196,6 +201,20 @@ func (c *Config) Validate() error {
 		bad("chat.room_arn", "%q is not a room ARN (expected arn:aws:ivschat:REGION:ACCOUNT:room/ID)", ch.RoomARN)
 	} else if ch.TokenURL != "" && !strings.HasPrefix(ch.TokenURL, "https://") && !strings.HasPrefix(ch.TokenURL, "http://") {
 		bad("chat.token_url", "must be an http:// or https:// URL")
+	}
+	if l := c.Panel.Listen; l != "" && l != "off" {
+		if _, port, err := net.SplitHostPort(l); err != nil || port == "" {
+			bad("panel.listen", "%q is not allowed (allowed: HOST:PORT or :PORT such as \":8080\", or \"off\")", l)
+		}
+	}
+	if d := c.Display.Device; d != "auto" && d != "none" && !strings.HasPrefix(d, "/dev/") {
+		bad("display.device", "%q is not allowed (allowed: \"auto\", \"none\", or a framebuffer path such as \"/dev/fb0\")", d)
+	}
+	if a := c.AWS; a.ChannelARN != "" && !strings.HasPrefix(a.ChannelARN, "arn:") {
+		bad("aws.channel_arn", "%q is not a channel ARN (expected arn:aws:ivs:REGION:ACCOUNT:channel/ID)", a.ChannelARN)
+	}
+	if a := c.AWS; a.Endpoint != "" && !strings.HasPrefix(a.Endpoint, "https://") && !strings.HasPrefix(a.Endpoint, "http://") {
+		bad("aws.endpoint", "must be an http:// or https:// URL")
 	}
 	seen := map[string]bool{}
 	for i, p := range c.Presets {

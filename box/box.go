@@ -45,13 +45,14 @@ type Box struct {
 
 	width, height, fps int
 
-	src    *Source
-	enc    encode.Encoder
-	comp   overlay.Compositor
-	scenes map[string]*overlay.Scene
-	order  []string
-	keyReq atomic.Bool
-	dest   stream.Destination
+	src      *Source
+	enc      encode.Encoder
+	comp     overlay.Compositor
+	presetMu sync.RWMutex
+	scenes   map[string]*overlay.Scene
+	order    []string
+	keyReq   atomic.Bool
+	dest     stream.Destination
 
 	mu        sync.Mutex
 	pub       *stream.Publisher
@@ -102,7 +103,7 @@ func New(cfg *config.Config, log *slog.Logger, opts ...Option) (*Box, error) {
 	if err := cfg.PrepareStateDir(); err != nil {
 		return nil, err
 	}
-	b := &Box{cfg: cfg, log: log, started: time.Now(), scenes: map[string]*overlay.Scene{}, snapReq: make(chan chan struct{})}
+	b := &Box{cfg: cfg, log: log, started: time.Now(), snapReq: make(chan chan struct{})}
 	b.stats.lastAt = b.started // the first status measures from the start
 	src, err := NewSource(cfg.Camera, log)
 	if err != nil {
@@ -116,24 +117,9 @@ func New(cfg *config.Config, log *slog.Logger, opts ...Option) (*Box, error) {
 		return nil, err
 	}
 	log.Info("box: source", "source", src.Describe())
-	for _, p := range cfg.Presets {
-		spec := overlay.Spec{Name: p.Name, QR: p.QR, Image: p.Image, Size: p.Size}
-		if p.X != nil && p.Y != nil {
-			spec.Position, spec.X, spec.Y = overlay.XY, *p.X, *p.Y
-		} else {
-			pos := p.Position
-			if pos == "" {
-				pos = "bottom-right"
-			}
-			spec.Position, _ = overlay.ParsePosition(pos)
-		}
-		o, err := overlay.Build(spec, b.width, b.height)
-		if err != nil {
-			src.Close()
-			return nil, &config.Error{Key: fmt.Sprintf("preset[%q]", p.Name), Msg: err.Error()}
-		}
-		b.scenes[p.Name] = &overlay.Scene{Name: p.Name, Overlays: []*overlay.Overlay{o}}
-		b.order = append(b.order, p.Name)
+	if b.scenes, b.order, err = buildScenes(cfg.Presets, b.width, b.height); err != nil {
+		src.Close()
+		return nil, err
 	}
 	var enc encode.Encoder
 	if o.newEncoder != nil {
@@ -362,14 +348,70 @@ func (b *Box) handle(f *frame.Frame, kc *encode.KeyframeClock, silence *audio.Si
 // RequestKeyframe asks for an IDR on the next encoded frame.
 func (b *Box) RequestKeyframe() { b.keyReq.Store(true) }
 
+// buildScenes renders every preset at the frame size. Errors name the
+// preset and satisfy config.IsInvalid.
+func buildScenes(presets []config.Preset, w, h int) (map[string]*overlay.Scene, []string, error) {
+	scenes := map[string]*overlay.Scene{}
+	var order []string
+	for _, p := range presets {
+		o, err := overlay.Build(PresetSpec(p), w, h)
+		if err != nil {
+			return nil, nil, &config.Error{Key: fmt.Sprintf("preset[%q]", p.Name), Msg: err.Error()}
+		}
+		scenes[p.Name] = &overlay.Scene{Name: p.Name, Overlays: []*overlay.Overlay{o}}
+		order = append(order, p.Name)
+	}
+	return scenes, order, nil
+}
+
+// PresetSpec turns a configured preset into an overlay spec.
+func PresetSpec(p config.Preset) overlay.Spec {
+	spec := overlay.Spec{Name: p.Name, QR: p.QR, Image: p.Image, Size: p.Size}
+	if p.X != nil && p.Y != nil {
+		spec.Position, spec.X, spec.Y = overlay.XY, *p.X, *p.Y
+	} else {
+		pos := p.Position
+		if pos == "" {
+			pos = "bottom-right"
+		}
+		spec.Position, _ = overlay.ParsePosition(pos)
+	}
+	return spec
+}
+
+// SetPresets replaces the presets while running: all are rendered first,
+// and nothing changes if one fails. A preset on screen is replaced by its
+// new version, or taken off when it was removed.
+func (b *Box) SetPresets(presets []config.Preset) error {
+	scenes, order, err := buildScenes(presets, b.width, b.height)
+	if err != nil {
+		return err
+	}
+	b.presetMu.Lock()
+	b.scenes, b.order = scenes, order
+	b.presetMu.Unlock()
+	if cur := b.comp.Current(); cur != nil {
+		b.comp.Set(scenes[cur.Name]) // nil when removed
+	}
+	b.log.Info("box: presets updated", "presets", order)
+	return nil
+}
+
 // Presets lists preset names in config order.
-func (b *Box) Presets() []string { return append([]string(nil), b.order...) }
+func (b *Box) Presets() []string {
+	b.presetMu.RLock()
+	defer b.presetMu.RUnlock()
+	return append([]string(nil), b.order...)
+}
 
 // Show puts the named preset on the picture from the next frame on.
 func (b *Box) Show(name, source string) error {
+	b.presetMu.RLock()
 	s, ok := b.scenes[name]
+	order := b.order
+	b.presetMu.RUnlock()
 	if !ok {
-		return &NotFoundError{Name: name, Known: b.order}
+		return &NotFoundError{Name: name, Known: order}
 	}
 	b.comp.Set(s)
 	b.act("show "+name, source)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,6 +81,9 @@ func TestBoxShowClearRecord(t *testing.T) {
 		t.Fatalf("after clear the QR is still there (mean diff %.1f)", d)
 	}
 	st := b.Status()
+	for end := time.Now().Add(5 * time.Second); st.State != "live" && time.Now().Before(end); st = b.Status() {
+		time.Sleep(10 * time.Millisecond) // the recorder opens its file on the first keyframe
+	}
 	if st.State != "live" || st.LastAction == nil || st.LastAction.Action != "clear" {
 		t.Fatalf("status %+v", st)
 	}
@@ -103,5 +107,43 @@ func TestBoxPresetErrorIsConfigError(t *testing.T) {
 	_, err := New(c, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err == nil || !config.IsInvalid(err) {
 		t.Fatalf("err = %v, want a config error", err)
+	}
+}
+
+// TestSetPresets replaces presets while running: the one on screen is
+// updated, a removed one is taken off, and a bad set changes nothing.
+func TestSetPresets(t *testing.T) {
+	c := testConfig(t)
+	b, err := New(c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.enc.Close()
+	defer b.src.Close()
+	if err := b.Show("buy", "test"); err != nil {
+		t.Fatal(err)
+	}
+	old := b.comp.Current()
+	if err := b.SetPresets([]config.Preset{{Name: "buy", QR: "https://example.com/new", Size: 0.3}, {Name: "sale", QR: "x", Size: 0.2}}); err != nil {
+		t.Fatal(err)
+	}
+	if cur := b.comp.Current(); cur == nil || cur == old || cur.Name != "buy" {
+		t.Fatalf("on screen after update: %+v", cur)
+	}
+	if got := b.Presets(); len(got) != 2 || got[1] != "sale" {
+		t.Fatalf("presets %v", got)
+	}
+	err = b.SetPresets([]config.Preset{{Name: "bad", Image: "/nonexistent.png", Size: 0.2}})
+	if !config.IsInvalid(err) || !strings.Contains(err.Error(), "bad") {
+		t.Fatalf("bad set: %v", err)
+	}
+	if got := b.Presets(); len(got) != 2 {
+		t.Fatalf("a failed update changed the presets: %v", got)
+	}
+	if err := b.SetPresets([]config.Preset{{Name: "sale", QR: "x", Size: 0.2}}); err != nil {
+		t.Fatal(err)
+	}
+	if cur := b.comp.Current(); cur != nil {
+		t.Fatalf("removed preset still on screen: %v", cur.Name)
 	}
 }

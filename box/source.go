@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/pitchbox/pitchbox/audio"
@@ -22,11 +23,14 @@ const retryCamera = time.Second
 // the camera by itself when it is back. In test-pattern mode it is just the
 // pattern. It implements frame.Source.
 type Source struct {
-	log     *slog.Logger
-	auto    bool   // camera.device = "auto": look the camera up again on retry
-	path    string // "" in test-pattern mode
-	w, h    int
-	fps     int
+	log  *slog.Logger
+	auto bool   // camera.device = "auto": look the camera up again on retry
+	path string // "" in test-pattern mode
+	w, h int
+	fps  int
+	// cam is written only by the goroutine calling Next, under camMu, so
+	// that the control API can use it meanwhile.
+	camMu   sync.Mutex
 	cam     *v4l2.Camera
 	pattern *testpattern.Pattern
 	lastTry time.Time
@@ -101,8 +105,10 @@ func (s *Source) Next(ctx context.Context) (*frame.Frame, error) {
 			return f, err
 		}
 		s.log.Error("box: camera lost; showing the slate", "err", err, "device_lost", errors.Is(err, frame.ErrDeviceLost))
+		s.camMu.Lock()
 		s.cam.Close()
 		s.cam = nil
+		s.camMu.Unlock()
 		s.pattern.Label = "CAMERA LOST"
 		s.lastTry = time.Now()
 	}
@@ -118,7 +124,9 @@ func (s *Source) Next(ctx context.Context) (*frame.Frame, error) {
 		if err == nil {
 			if w, h := cam.Size(); w == s.w && h == s.h {
 				s.log.Info("box: camera back", "source", cam.Describe())
+				s.camMu.Lock()
 				s.cam = cam
+				s.camMu.Unlock()
 				return s.Next(ctx)
 			}
 			s.log.Warn("box: camera came back at another size; keeping the slate", "source", cam.Describe())
@@ -128,8 +136,33 @@ func (s *Source) Next(ctx context.Context) (*frame.Frame, error) {
 	return s.pattern.Next(ctx)
 }
 
+// ErrNoCamera is returned for camera controls while no camera is open.
+var ErrNoCamera = errors.New("box: no camera is open (test pattern or camera lost)")
+
+// Controls lists the open camera's controls.
+func (s *Source) Controls() ([]v4l2.ControlInfo, error) {
+	s.camMu.Lock()
+	defer s.camMu.Unlock()
+	if s.cam == nil {
+		return nil, ErrNoCamera
+	}
+	return s.cam.Controls()
+}
+
+// SetControl sets one of the open camera's controls.
+func (s *Source) SetControl(id uint32, v int32) (int32, error) {
+	s.camMu.Lock()
+	defer s.camMu.Unlock()
+	if s.cam == nil {
+		return 0, ErrNoCamera
+	}
+	return s.cam.SetControl(id, v)
+}
+
 // Close implements frame.Source.
 func (s *Source) Close() error {
+	s.camMu.Lock()
+	defer s.camMu.Unlock()
 	if s.cam != nil {
 		return s.cam.Close()
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"sync"
@@ -11,7 +12,11 @@ import (
 	"time"
 
 	"github.com/pitchbox/pitchbox/chat"
+	"github.com/pitchbox/pitchbox/config"
+	"github.com/pitchbox/pitchbox/frame"
+	"github.com/pitchbox/pitchbox/overlay"
 	"github.com/pitchbox/pitchbox/stream"
+	"github.com/pitchbox/pitchbox/v4l2"
 )
 
 type stats struct {
@@ -135,20 +140,56 @@ var ErrNoFrames = errors.New("box: no frame arrived for the preview (is the pipe
 func (b *Box) Snapshot(ctx context.Context, quality int) ([]byte, error) {
 	b.snapMu.Lock()
 	defer b.snapMu.Unlock()
+	if err := b.grab(ctx); err != nil {
+		return nil, err
+	}
+	return encodeJPEG(b.snapFrame, quality)
+}
+
+// grab has the process goroutine copy its next composited frame into
+// snapFrame. The caller holds snapMu.
+func (b *Box) grab(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	done := make(chan struct{})
 	select {
 	case b.snapReq <- done:
 	case <-ctx.Done():
-		return nil, ErrNoFrames
+		return ErrNoFrames
 	}
 	select {
 	case <-done:
+		return nil
 	case <-ctx.Done():
-		return nil, ErrNoFrames
+		return ErrNoFrames
 	}
-	f := b.snapFrame
+}
+
+// PreviewPreset returns the outgoing picture as a JPEG with p drawn on
+// it, without showing p: the panel's preview while a preset is edited.
+func (b *Box) PreviewPreset(ctx context.Context, p config.Preset, quality int) ([]byte, error) {
+	o, err := overlay.Build(PresetSpec(p), b.width, b.height)
+	if err != nil {
+		return nil, err
+	}
+	f, err := frame.New(b.width, b.height)
+	if err != nil {
+		return nil, err
+	}
+	b.snapMu.Lock()
+	err = b.grab(ctx)
+	if err == nil {
+		f.CopyFrom(b.snapFrame)
+	}
+	b.snapMu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	o.Blend(f)
+	return encodeJPEG(f, quality)
+}
+
+func encodeJPEG(f *frame.Frame, quality int) ([]byte, error) {
 	img := &image.YCbCr{Y: f.Y, Cb: f.U, Cr: f.V, YStride: f.YStride, CStride: f.CStride,
 		SubsampleRatio: image.YCbCrSubsampleRatio420, Rect: image.Rect(0, 0, f.Width, f.Height)}
 	var buf bytes.Buffer
@@ -156,4 +197,17 @@ func (b *Box) Snapshot(ctx context.Context, quality int) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// CameraControls lists the camera's controls (exposure, focus, white
+// balance …) where it has them.
+func (b *Box) CameraControls() ([]v4l2.ControlInfo, error) { return b.src.Controls() }
+
+// SetCameraControl sets one camera control and returns the value kept.
+func (b *Box) SetCameraControl(id uint32, v int32) (int32, error) {
+	got, err := b.src.SetControl(id, v)
+	if err == nil {
+		b.log.Info("box: camera control set", "id", fmt.Sprintf("%#x", id), "value", got)
+	}
+	return got, err
 }

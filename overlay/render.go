@@ -1,6 +1,7 @@
 package overlay
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"image"
@@ -111,6 +112,16 @@ func CheckImage(path string) (image.Config, error) {
 	}
 	defer f.Close()
 	return checkConfig(f)
+}
+
+// CheckImageData is CheckImage for bytes already read (an upload).
+func CheckImageData(b []byte) (image.Config, string, error) {
+	cfg, err := checkConfig(bytes.NewReader(b))
+	if err != nil {
+		return cfg, "", err
+	}
+	_, format, _ := image.DecodeConfig(bytes.NewReader(b))
+	return cfg, format, nil
 }
 
 func checkConfig(r io.Reader) (image.Config, error) {

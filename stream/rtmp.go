@@ -72,6 +72,21 @@ func splitPath(u *url.URL) (app, key string) {
 
 // Open implements Destination.
 func (r *RTMP) Open(ctx context.Context, h Header) (Session, error) {
+	return r.open(ctx, &h)
+}
+
+// Probe connects and asks to publish, as Open does, then hangs up without
+// sending media: it tells whether the server, the TLS certificate and the
+// stream key are accepted. The error is a RejectedError when they are not.
+func (r *RTMP) Probe(ctx context.Context) error {
+	s, err := r.open(ctx, nil)
+	if err != nil {
+		return err
+	}
+	return s.Close()
+}
+
+func (r *RTMP) open(ctx context.Context, h *Header) (*rtmpConn, error) {
 	u, err := url.Parse(r.URL)
 	if err != nil || (u.Scheme != "rtmp" && u.Scheme != "rtmps") || u.Host == "" {
 		return nil, &RejectedError{Reason: "the URL is not rtmp://HOST/APP/KEY or rtmps://HOST/APP/KEY"}
@@ -170,7 +185,7 @@ func (c *rtmpConn) Write(m message.Message) error { return c.write(m) }
 
 // publish runs the handshake, connect, createStream and publish, then sends
 // metadata and the sequence headers.
-func (c *rtmpConn) publish(tcURL, app, key string, h Header) error {
+func (c *rtmpConn) publish(tcURL, app, key string, h *Header) error {
 	_ = c.nc.SetDeadline(time.Now().Add(ioTimeout))
 	c.bc = bytecounter.NewReadWriter(c.nc)
 	if _, _, err := handshake.DoClient(c.bc, false, false); err != nil {
@@ -242,6 +257,9 @@ func (c *rtmpConn) publish(tcURL, app, key string, h Header) error {
 		return &RejectedError{Reason: "publish refused: " + describe(cmd)}
 	}
 	_ = c.nc.SetDeadline(time.Time{})
+	if h == nil {
+		return nil // a probe: no media follows
+	}
 	w := &gortmplib.Writer{Conn: c, Tracks: []*gortmplib.Track{
 		{Codec: &codecs.H264{SPS: h.SPS, PPS: h.PPS}},
 		{Codec: &codecs.MPEG4Audio{Config: &mpeg4audio.AudioSpecificConfig{Type: mpeg4audio.ObjectTypeAACLC, SampleRate: 44100, ChannelConfig: 2}}},

@@ -307,3 +307,10 @@ func devNum(p string) int {
 	}
 	return n
 }
+
+// Controls lists the camera's controls (exposure, focus, white balance …).
+func (c *Camera) Controls() ([]ControlInfo, error) { return c.dev.Controls() }
+
+// SetControl sets one of the camera's controls and returns what the driver
+// kept.
+func (c *Camera) SetControl(id uint32, v int32) (int32, error) { return c.dev.SetUserControl(id, v) }

@@ -36,3 +36,9 @@ func Devices() ([]DeviceInfo, error) { return nil, ErrUnsupported }
 
 // FirstCapture finds nothing.
 func FirstCapture() string { return "" }
+
+// Controls reports ErrUnsupported.
+func (c *Camera) Controls() ([]ControlInfo, error) { return nil, ErrUnsupported }
+
+// SetControl reports ErrUnsupported.
+func (c *Camera) SetControl(uint32, int32) (int32, error) { return 0, ErrUnsupported }

@@ -155,3 +155,46 @@ func monoNow() int64 {
 	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
 	return ts.Nano()
 }
+
+// Controls lists the device's integer, boolean and menu controls with
+// their current values.
+func (d *Device) Controls() ([]ControlInfo, error) {
+	var out []ControlInfo
+	id := uint32(CtrlFlagNextCtrl)
+	for {
+		q := QueryCtrl{ID: id}
+		if err := d.ioctl(VIDIOC_QUERYCTRL, unsafe.Pointer(&q)); err != nil {
+			if errors.Is(err, syscall.EINVAL) {
+				return out, nil // past the last control
+			}
+			return out, fmt.Errorf("v4l2: %s: list controls: %w", d.path, err)
+		}
+		id = q.ID | CtrlFlagNextCtrl
+		ci, ok := controlInfo(&q)
+		if !ok {
+			continue
+		}
+		c := [1]ExtControl{{ID: q.ID}}
+		ec := ExtControls{Which: CtrlWhichCurVal, Count: 1, Controls: uintptr(unsafe.Pointer(&c[0]))}
+		if err := d.ioctl(VIDIOC_G_EXT_CTRLS, unsafe.Pointer(&ec)); err == nil {
+			ci.Value = c[0].Int()
+		}
+		out = append(out, ci)
+	}
+}
+
+// SetUserControl sets a control of any class (a camera's brightness,
+// exposure, focus …) and reads back what the driver kept.
+func (d *Device) SetUserControl(id uint32, v int32) (int32, error) {
+	c := [1]ExtControl{{ID: id}}
+	c[0].SetInt(v)
+	ec := ExtControls{Which: CtrlWhichCurVal, Count: 1, Controls: uintptr(unsafe.Pointer(&c[0]))}
+	if err := d.ioctl(VIDIOC_S_EXT_CTRLS, unsafe.Pointer(&ec)); err != nil {
+		return 0, fmt.Errorf("v4l2: %s: set control %#x = %d: %w", d.path, id, v, err)
+	}
+	c[0].SetInt(0)
+	if err := d.ioctl(VIDIOC_G_EXT_CTRLS, unsafe.Pointer(&ec)); err != nil {
+		return 0, fmt.Errorf("v4l2: %s: get control %#x: %w", d.path, id, err)
+	}
+	return c[0].Int(), nil
+}

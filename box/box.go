@@ -7,12 +7,9 @@ package box
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -196,15 +193,9 @@ func (b *Box) makeDestination() error {
 	}
 	r := &stream.RTMP{URL: u}
 	if out.CAFile != "" {
-		pem, err := os.ReadFile(out.CAFile)
-		if err != nil {
+		if r.TLS, err = stream.TLSFromCAFile(out.CAFile); err != nil {
 			return &config.Error{Key: "output.ca_file", Msg: err.Error()}
 		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return &config.Error{Key: "output.ca_file", Msg: out.CAFile + " holds no PEM certificate"}
-		}
-		r.TLS = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
 	b.dest = r
 	return nil

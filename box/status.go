@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"image"
 	"image/jpeg"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,6 +76,25 @@ type Status struct {
 	Stream        *stream.Status `json:"stream,omitempty"`
 	Audio         AudioStatus    `json:"audio"`
 	Chat          *chat.Status   `json:"chat,omitempty"`
+	// CPUTempC is the SoC temperature where the board reports one.
+	CPUTempC *float64 `json:"cpu_temp_c,omitempty"`
+	// ApplyError says why the last settings change was undone.
+	ApplyError string `json:"apply_error,omitempty"`
+}
+
+// cpuTemp reads the first thermal zone (millidegrees Celsius), nil when
+// the board has none.
+func cpuTemp() *float64 {
+	b, err := os.ReadFile("/sys/class/thermal/thermal_zone0/temp")
+	if err != nil {
+		return nil
+	}
+	v, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil
+	}
+	c := float64(v) / 1000
+	return &c
 }
 
 // Status returns a snapshot of the box.
@@ -81,6 +103,7 @@ func (b *Box) Status() Status {
 	st := Status{
 		Version:       Version,
 		State:         "idle",
+		CPUTempC:      cpuTemp(),
 		Source:        b.src.Describe(),
 		Size:          itoa(b.width) + "x" + itoa(b.height),
 		Encoder:       b.enc.Name(),

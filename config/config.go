@@ -384,3 +384,30 @@ func readSecretFile(key, path string) (string, error) {
 	}
 	return k, nil
 }
+
+// Clone returns a deep copy of c.
+func (c *Config) Clone() *Config {
+	n := *c
+	n.Presets = make([]Preset, len(c.Presets))
+	for i, p := range c.Presets {
+		if p.X != nil {
+			x := *p.X
+			p.X = &x
+		}
+		if p.Y != nil {
+			y := *p.Y
+			p.Y = &y
+		}
+		n.Presets[i] = p
+	}
+	if c.Presets == nil {
+		n.Presets = nil
+	}
+	n.Button = append([]Button(nil), c.Button...)
+	n.Key = append([]Key(nil), c.Key...)
+	if c.Output.Autostart != nil {
+		a := *c.Output.Autostart
+		n.Output.Autostart = &a
+	}
+	return &n
+}

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -305,7 +306,7 @@ func TestDefaultsRecordLocally(t *testing.T) {
 	dir := t.TempDir()
 	state, run := filepath.Join(dir, "state"), filepath.Join(dir, "run")
 	b, err := harness.StartBoxEnv(bin, filepath.Join(run, "control.sock"),
-		[]string{"STATE_DIRECTORY=" + state, "RUNTIME_DIRECTORY=" + run}, "run")
+		[]string{"STATE_DIRECTORY=" + state, "RUNTIME_DIRECTORY=" + run}, "run", "--listen", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,6 +317,11 @@ func TestDefaultsRecordLocally(t *testing.T) {
 	})
 	if err := b.WaitState("live", 10*time.Second); err != nil {
 		t.Fatal(err)
+	}
+	// First run: the web panel listens and the log carries a pairing code.
+	if !regexp.MustCompile(`panel: listening url=http://127\.0\.0\.1:\d+/`).MatchString(b.Log()) ||
+		!regexp.MustCompile(`pairing_code=[2-9A-Z]{4}-[2-9A-Z]{4}`).MatchString(b.Log()) {
+		t.Errorf("log lacks the panel address or the pairing code:\n%s", b.Log())
 	}
 	st, _ := b.Status()
 	rec, _ := st["recording"].(string)

@@ -72,6 +72,9 @@ func NewAPI(c Controller, source string) http.Handler {
 	if cc, ok := c.(ChatController); ok {
 		addChat(mux, cc)
 	}
+	if s, ok := c.(Settings); ok {
+		addSettings(mux, s)
+	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, errors.New("panel: no such endpoint: "+r.Method+" "+r.URL.Path))
 	})

@@ -77,7 +77,7 @@ func readJSON(r *http.Request, v any) error {
 	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("panel: request body: %v (want JSON like {\"content\": \"…\"}, at most %d bytes)", err, maxBody)
+		return fmt.Errorf("panel: request body: %v (want a JSON object with the documented fields, at most %d bytes)", err, maxBody)
 	}
 	return nil
 }

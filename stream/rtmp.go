@@ -3,11 +3,13 @@ package stream
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -417,4 +419,18 @@ func (c *rtmpConn) Close() error {
 	<-c.readerDone
 	c.fail(errors.New("stream: closed"))
 	return err
+}
+
+// TLSFromCAFile makes a TLS config trusting only the PEM certificates in
+// path (output.ca_file), in place of the system's roots.
+func TLSFromCAFile(path string) (*tls.Config, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("stream: CA file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("stream: CA file %s holds no PEM certificate", path)
+	}
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
 }

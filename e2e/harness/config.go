@@ -29,6 +29,10 @@ type Config struct {
 	AudioMute    bool
 	// ChatTokenURL and ChatEndpoint connect a chat room.
 	ChatTokenURL, ChatEndpoint string
+	// PanelListen is the web panel's address ("off" when empty).
+	PanelListen string
+	// PanelHTTPS serves the panel over TLS.
+	PanelHTTPS bool
 }
 
 // Write writes c as TOML to path (mode 0600: it holds the key).
@@ -49,6 +53,11 @@ func (c Config) Write(path string) error {
 		fmt.Fprintf(&b, "ca_file = %q\n", c.CAFile)
 	}
 	fmt.Fprintf(&b, "\n[control]\nsocket = %q\n", c.Socket)
+	listen := c.PanelListen
+	if listen == "" {
+		listen = "off"
+	}
+	fmt.Fprintf(&b, "\n[panel]\nlisten = %q\nhttps = %v\n", listen, c.PanelHTTPS)
 	if c.ChatTokenURL != "" {
 		fmt.Fprintf(&b, "\n[chat]\ntoken_url = %q\nendpoint = %q\n", c.ChatTokenURL, c.ChatEndpoint)
 	}

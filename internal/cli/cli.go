@@ -5,6 +5,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -14,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
@@ -23,7 +25,9 @@ import (
 	"github.com/pitchbox/pitchbox/box"
 	"github.com/pitchbox/pitchbox/chat"
 	"github.com/pitchbox/pitchbox/config"
+	"github.com/pitchbox/pitchbox/internal/app"
 	"github.com/pitchbox/pitchbox/panel"
+	"github.com/pitchbox/pitchbox/panel/auth"
 	"github.com/pitchbox/pitchbox/v4l2"
 )
 
@@ -138,8 +142,9 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 
 func cmdRun(args []string, stderr io.Writer) error {
 	fs := newFlags("run")
-	cfgPath := fs.String("config", "", "configuration file (TOML)")
+	cfgPath := fs.String("config", "", "configuration file (TOML); default: pitchbox.toml in the state directory, made when settings are changed in the panel")
 	socket := fs.String("socket", "", "control socket path")
+	listen := fs.String("listen", "", "web panel address (overrides [panel] listen; \"off\" for none)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -148,33 +153,86 @@ func cmdRun(args []string, stderr io.Writer) error {
 		return &usageError{fmt.Sprintf("run: unexpected argument %q", pos[0])}
 	}
 	cfg := config.Defaults()
-	if *cfgPath != "" {
-		if cfg, err = config.Load(*cfgPath); err != nil {
+	path := *cfgPath
+	builtin := false
+	if path == "" {
+		path = filepath.Join(cfg.StateDir, "pitchbox.toml")
+		if _, serr := os.Stat(path); serr != nil {
+			builtin = true
+		}
+	}
+	if !builtin {
+		if cfg, err = config.Load(path); err != nil {
 			return err
 		}
 	}
 	if *socket != "" {
 		cfg.Control.Socket = *socket
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level(cfg.Log.Level)}))
-	if *cfgPath == "" {
-		log.Info("pitchbox: no --config given: running on built-in defaults", "state_dir", cfg.StateDir)
+	if *listen != "" {
+		cfg.Panel.Listen = *listen
+		if err := cfg.Validate(); err != nil {
+			return err
+		}
 	}
-	b, err := box.New(cfg, log)
-	if err != nil {
+	ring := app.NewLogRing(200)
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(stderr, ring), &slog.HandlerOptions{Level: level(cfg.Log.Level)}))
+	if builtin {
+		log.Info("pitchbox: running on built-in defaults; panel changes are saved to "+path, "state_dir", cfg.StateDir)
+	}
+	if err := cfg.PrepareStateDir(); err != nil {
 		return err
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer cancel()
-	stop, err := panel.ServeUnix(ctx, cfg.Control.Socket, panel.NewAPI(controller{b}, "cli"))
+	a := app.New(path, cfg, log, ring)
+	api := panel.NewAPI(a, "cli")
+	stop, err := panel.ServeUnix(ctx, cfg.Control.Socket, api)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	log.Info("pitchbox: running", "version", box.Version, "control", cfg.Control.Socket, "presets", b.Presets())
-	err = b.Run(ctx)
+	if cfg.Panel.Enabled() {
+		stopWeb, err := serveWeb(ctx, cfg, a, log)
+		if err != nil {
+			return err
+		}
+		defer stopWeb()
+	}
+	err = a.Run(ctx, func(b *box.Box) {
+		log.Info("pitchbox: running", "version", box.Version, "control", cfg.Control.Socket, "presets", b.Presets())
+	})
 	log.Info("pitchbox: stopped")
 	return err
+}
+
+// serveWeb starts the web panel on [panel] listen: pairing on first run
+// (the code goes to the log and the display), then password and sessions.
+func serveWeb(ctx context.Context, cfg *config.Config, a *app.App, log *slog.Logger) (func(), error) {
+	au, err := auth.Open(filepath.Join(cfg.StateDir, "panel-auth.json"))
+	if err != nil {
+		return nil, err
+	}
+	web := &panel.Web{API: panel.NewAPI(a, "panel"), Auth: au, Log: log, Secure: cfg.Panel.HTTPS, Version: box.Version}
+	var cert *tls.Certificate
+	scheme := "http"
+	if cfg.Panel.HTTPS {
+		c, fp, err := panel.SelfSignedCert(cfg.StateDir)
+		if err != nil {
+			return nil, err
+		}
+		cert, scheme = &c, "https"
+		log.Info("panel: HTTPS certificate", "sha256", fp)
+	}
+	addr, stop, err := panel.ServeTCP(ctx, cfg.Panel.Listen, web.Handler(), cert)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("panel: listening", "url", scheme+"://"+addr+"/")
+	if code := au.PairingCode(); code != "" {
+		log.Info("panel: first run: open the panel and enter the pairing code", "pairing_code", code)
+	}
+	return stop, nil
 }
 
 func cmdChat(args []string, stdout io.Writer) error {
@@ -218,10 +276,6 @@ func cmdChat(args []string, stdout io.Writer) error {
 }
 
 // controller adapts the box to the API's interface.
-type controller struct{ *box.Box }
-
-func (c controller) Status() any { return c.Box.Status() }
-
 func level(s string) slog.Level {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(s))

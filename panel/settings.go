@@ -1,0 +1,532 @@
+package panel
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/pitchbox/pitchbox/config"
+	"github.com/pitchbox/pitchbox/ivs"
+	"github.com/pitchbox/pitchbox/stream"
+	"github.com/pitchbox/pitchbox/v4l2"
+)
+
+// Settings is what the setup endpoints need; a Controller that also
+// implements it gets them.
+type Settings interface {
+	// Config returns a copy of the configuration.
+	Config() *config.Config
+	// Update changes, validates, saves and applies the configuration;
+	// restarted reports that the box is being rebuilt for it.
+	Update(change func(*config.Config) error) (restarted bool, err error)
+	Restart()
+	Logs() []string
+	PreviewPreset(ctx context.Context, p config.Preset) ([]byte, error)
+	CameraControls() ([]v4l2.ControlInfo, error)
+	SetCameraControl(id uint32, v int32) (int32, error)
+	Devices() ([]v4l2.DeviceInfo, error)
+}
+
+// Upload limits for preset images.
+const (
+	MaxUploadBytes = 10 << 20
+	// MaxUploadPixels bounds the decoded size of an uploaded image (a
+	// 4096×4096 picture); a "PNG bomb" is refused from its header.
+	MaxUploadPixels = 4096 * 4096
+)
+
+// Mask stands for a secret that is set; sent back unchanged, it keeps it.
+const Mask = "********"
+
+// imagesDir is where uploaded preset images are kept.
+func imagesDir(c *config.Config) string { return filepath.Join(c.StateDir, "images") }
+
+// PresetView is a preset as the API shows and takes it.
+type PresetView struct {
+	Name     string   `json:"name"`
+	Kind     string   `json:"kind"` // "qr" or "image"
+	QR       string   `json:"qr,omitempty"`
+	Image    string   `json:"image,omitempty"` // an uploaded image's name
+	Position string   `json:"position,omitempty"`
+	X        *float64 `json:"x,omitempty"`
+	Y        *float64 `json:"y,omitempty"`
+	Size     float64  `json:"size"`
+}
+
+func presetView(p config.Preset) PresetView {
+	v := PresetView{Name: p.Name, QR: p.QR, Position: p.Position, X: p.X, Y: p.Y, Size: p.Size, Kind: "qr"}
+	if p.Image != "" {
+		v.Kind, v.Image = "image", filepath.Base(p.Image)
+	}
+	return v
+}
+
+// preset turns v into a config preset, the image resolved to the upload
+// folder (or kept when it is the one the preset already had).
+func (v PresetView) preset(c *config.Config, old *config.Preset) (config.Preset, error) {
+	p := config.Preset{Name: strings.TrimSpace(v.Name), Position: v.Position, X: v.X, Y: v.Y, Size: v.Size}
+	if p.Size == 0 {
+		p.Size = 0.3
+	}
+	switch v.Kind {
+	case "qr", "":
+		p.QR = v.QR
+	case "image":
+		if v.Image == "" {
+			return p, errors.New("choose or upload an image")
+		}
+		if old != nil && old.Image != "" && filepath.Base(old.Image) == v.Image {
+			p.Image = old.Image
+			break
+		}
+		if err := checkFileName(v.Image); err != nil {
+			return p, err
+		}
+		p.Image = filepath.Join(imagesDir(c), v.Image)
+		if _, err := os.Stat(p.Image); err != nil {
+			return p, fmt.Errorf("no uploaded image named %q; upload it first", v.Image)
+		}
+	default:
+		return p, fmt.Errorf("kind %q is not allowed (allowed: \"qr\", \"image\")", v.Kind)
+	}
+	return p, nil
+}
+
+func addSettings(mux *http.ServeMux, s Settings) {
+	mux.HandleFunc("GET /api/config", func(w http.ResponseWriter, r *http.Request) {
+		m, err := configMap(s.Config())
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, m)
+	})
+	mux.HandleFunc("PUT /api/config", func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+		dec.UseNumber()
+		if err := dec.Decode(&m); err != nil {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("panel: request body: %v (want the JSON object GET /api/config returns)", err))
+			return
+		}
+		update(w, s, func(c *config.Config) error { return replaceConfig(c, m) })
+	})
+
+	mux.HandleFunc("GET /api/presets", func(w http.ResponseWriter, r *http.Request) {
+		ps := []PresetView{}
+		for _, p := range s.Config().Presets {
+			ps = append(ps, presetView(p))
+		}
+		writeJSON(w, http.StatusOK, ps)
+	})
+	mux.HandleFunc("POST /api/presets", func(w http.ResponseWriter, r *http.Request) {
+		var v PresetView
+		if err := readJSON(r, &v); err != nil {
+			writeError(w, http.StatusBadRequest, err)
+			return
+		}
+		update(w, s, func(c *config.Config) error {
+			p, err := v.preset(c, nil)
+			if err != nil {
+				return err
+			}
+			if slices.ContainsFunc(c.Presets, func(q config.Preset) bool { return q.Name == p.Name }) {
+				return fmt.Errorf("a preset named %q exists already", p.Name)
+			}
+			c.Presets = append(c.Presets, p)
+			return nil
+		})
+	})
+	mux.HandleFunc("PUT /api/presets/{name}", func(w http.ResponseWriter, r *http.Request) {
+		var v PresetView
+		if err := readJSON(r, &v); err != nil {
+			writeError(w, http.StatusBadRequest, err)
+			return
+		}
+		name := r.PathValue("name")
+		update(w, s, func(c *config.Config) error {
+			i := slices.IndexFunc(c.Presets, func(q config.Preset) bool { return q.Name == name })
+			if i < 0 {
+				return notFoundf("no preset named %q", name)
+			}
+			p, err := v.preset(c, &c.Presets[i])
+			if err != nil {
+				return err
+			}
+			if p.Name != name && slices.ContainsFunc(c.Presets, func(q config.Preset) bool { return q.Name == p.Name }) {
+				return fmt.Errorf("a preset named %q exists already", p.Name)
+			}
+			c.Presets[i] = p
+			return nil
+		})
+	})
+	mux.HandleFunc("DELETE /api/presets/{name}", func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("name")
+		update(w, s, func(c *config.Config) error {
+			i := slices.IndexFunc(c.Presets, func(q config.Preset) bool { return q.Name == name })
+			if i < 0 {
+				return notFoundf("no preset named %q", name)
+			}
+			c.Presets = slices.Delete(c.Presets, i, i+1)
+			return nil
+		})
+	})
+	mux.HandleFunc("PUT /api/presets", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Order []string `json:"order"`
+		}
+		if err := readJSON(r, &req); err != nil {
+			writeError(w, http.StatusBadRequest, err)
+			return
+		}
+		update(w, s, func(c *config.Config) error {
+			if len(req.Order) != len(c.Presets) {
+				return fmt.Errorf("order must name each of the %d presets once", len(c.Presets))
+			}
+			out := make([]config.Preset, 0, len(c.Presets))
+			for _, n := range req.Order {
+				i := slices.IndexFunc(c.Presets, func(q config.Preset) bool { return q.Name == n })
+				if i < 0 || slices.ContainsFunc(out, func(q config.Preset) bool { return q.Name == n }) {
+					return fmt.Errorf("order must name each preset once; %q is unknown or repeated", n)
+				}
+				out = append(out, c.Presets[i])
+			}
+			c.Presets = out
+			return nil
+		})
+	})
+	mux.HandleFunc("POST /api/presets/preview", func(w http.ResponseWriter, r *http.Request) {
+		var v PresetView
+		if err := readJSON(r, &v); err != nil {
+			writeError(w, http.StatusBadRequest, err)
+			return
+		}
+		c := s.Config()
+		p, err := v.preset(c, nil)
+		if err == nil {
+			if v.Name == "" {
+				p.Name = "preview"
+			}
+			c.Presets = []config.Preset{p}
+			err = c.Validate()
+		}
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err)
+			return
+		}
+		jpg, err := s.PreviewPreset(r.Context(), p)
+		if err != nil {
+			writeError(w, http.StatusServiceUnavailable, err)
+			return
+		}
+		w.Header().Set("Content-Type", "image/jpeg")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Write(jpg)
+	})
+
+	mux.HandleFunc("GET /api/images", func(w http.ResponseWriter, r *http.Request) {
+		names := []string{}
+		es, _ := os.ReadDir(imagesDir(s.Config()))
+		for _, e := range es {
+			if e.Type().IsRegular() && !strings.HasPrefix(e.Name(), ".") {
+				names = append(names, e.Name())
+			}
+		}
+		writeJSON(w, http.StatusOK, names)
+	})
+	mux.HandleFunc("POST /api/images", func(w http.ResponseWriter, r *http.Request) {
+		name, info, err := saveUpload(w, r, imagesDir(s.Config()))
+		if err != nil {
+			writeError(w, uploadStatus(err), err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, map[string]any{"image": name, "width": info.Width, "height": info.Height, "format": info.Format})
+	})
+
+	mux.HandleFunc("GET /api/destination", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, destinationView(s.Config()))
+	})
+	mux.HandleFunc("PUT /api/destination", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			URL       string `json:"url"`
+			StreamKey string `json:"stream_key"`
+		}
+		if err := readJSON(r, &req); err != nil {
+			writeError(w, http.StatusBadRequest, err)
+			return
+		}
+		update(w, s, func(c *config.Config) error {
+			c.Output.URL = strings.TrimSpace(req.URL)
+			if k := strings.TrimSpace(req.StreamKey); k != "" && k != Mask {
+				c.Output.StreamKey, c.Output.StreamKeyFile = k, ""
+			}
+			if c.Output.URL == "" {
+				c.Output.StreamKey, c.Output.StreamKeyFile = "", ""
+			}
+			return nil
+		})
+	})
+	mux.HandleFunc("POST /api/destination/discover", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			AccessKeyID     string `json:"access_key_id"`
+			SecretAccessKey string `json:"secret_access_key"`
+			Region          string `json:"region"`
+			ChannelARN      string `json:"channel_arn"`
+			Endpoint        string `json:"endpoint"`
+		}
+		if err := readJSON(r, &req); err != nil {
+			writeError(w, http.StatusBadRequest, err)
+			return
+		}
+		c := s.Config()
+		a := c.AWS
+		a.AccessKeyID, a.ChannelARN = strings.TrimSpace(req.AccessKeyID), strings.TrimSpace(req.ChannelARN)
+		if req.Region != "" {
+			a.Region = strings.TrimSpace(req.Region)
+		}
+		if req.Endpoint != "" {
+			a.Endpoint = strings.TrimSpace(req.Endpoint)
+		}
+		secret := strings.TrimSpace(req.SecretAccessKey)
+		if secret == "" || secret == Mask {
+			var err error
+			if secret, err = a.Secret(); err != nil {
+				writeError(w, http.StatusBadRequest, err)
+				return
+			}
+		}
+		acct := ivs.Account{AccessKeyID: a.AccessKeyID, SecretAccessKey: secret, Region: a.AWSRegion(), Endpoint: a.Endpoint}
+		in, err := ivs.Discover(r.Context(), acct, a.ChannelARN)
+		if err != nil {
+			writeError(w, http.StatusBadGateway, err)
+			return
+		}
+		secretFile := filepath.Join(c.StateDir, "aws-secret-access-key")
+		if err := config.WriteSecret(secretFile, secret); err != nil {
+			writeError(w, http.StatusInternalServerError, err)
+			return
+		}
+		a.SecretAccessKeyFile = secretFile
+		update(w, s, func(c *config.Config) error {
+			c.AWS = a
+			c.Output.URL, c.Output.StreamKey, c.Output.StreamKeyFile = in.URL, in.StreamKey, ""
+			return nil
+		})
+	})
+	mux.HandleFunc("POST /api/destination/test", func(w http.ResponseWriter, r *http.Request) {
+		c := s.Config()
+		if c.Output.Recording() {
+			writeJSON(w, http.StatusOK, map[string]any{"ok": true, "message": "no destination set: the box records to a file"})
+			return
+		}
+		u, err := c.StreamURL()
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err)
+			return
+		}
+		dest := &stream.RTMP{URL: u}
+		if c.Output.CAFile != "" {
+			if dest.TLS, err = stream.TLSFromCAFile(c.Output.CAFile); err != nil {
+				writeError(w, http.StatusBadRequest, err)
+				return
+			}
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
+		defer cancel()
+		if err := dest.Probe(ctx); err != nil {
+			writeJSON(w, http.StatusOK, map[string]any{"ok": false, "message": err.Error(), "rejected": stream.IsRejected(err)})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"ok": true, "message": "connected to " + dest.String() + " and the stream key was accepted"})
+	})
+
+	mux.HandleFunc("GET /api/camera", func(w http.ResponseWriter, r *http.Request) {
+		c := s.Config().Camera
+		devs, derr := s.Devices()
+		ctrls, cerr := s.CameraControls()
+		out := map[string]any{"device": c.Device, "width": c.Width, "height": c.Height, "fps": c.FPS,
+			"devices": nonNil(devs), "controls": nonNil(ctrls)}
+		if derr != nil {
+			out["devices_error"] = derr.Error()
+		}
+		if cerr != nil {
+			out["controls_error"] = cerr.Error()
+		}
+		writeJSON(w, http.StatusOK, out)
+	})
+	mux.HandleFunc("PUT /api/camera", func(w http.ResponseWriter, r *http.Request) {
+		var req config.Camera
+		var body struct {
+			Device string `json:"device"`
+			Width  int    `json:"width"`
+			Height int    `json:"height"`
+			FPS    int    `json:"fps"`
+		}
+		if err := readJSON(r, &body); err != nil {
+			writeError(w, http.StatusBadRequest, err)
+			return
+		}
+		req = config.Camera{Device: body.Device, Width: body.Width, Height: body.Height, FPS: body.FPS}
+		update(w, s, func(c *config.Config) error { c.Camera = req; return nil })
+	})
+	mux.HandleFunc("PUT /api/camera/controls/{id}", func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseUint(r.PathValue("id"), 0, 32)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("panel: control id %q is not a number", r.PathValue("id")))
+			return
+		}
+		var req struct {
+			Value int32 `json:"value"`
+		}
+		if err := readJSON(r, &req); err != nil {
+			writeError(w, http.StatusBadRequest, err)
+			return
+		}
+		got, err := s.SetCameraControl(uint32(id), req.Value)
+		if err != nil {
+			writeError(w, http.StatusConflict, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"id": id, "value": got})
+	})
+
+	mux.HandleFunc("GET /api/system", func(w http.ResponseWriter, r *http.Request) {
+		logs := s.Logs()
+		if logs == nil {
+			logs = []string{}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"logs": logs})
+	})
+	mux.HandleFunc("POST /api/system/restart", func(w http.ResponseWriter, r *http.Request) {
+		s.Restart()
+		writeJSON(w, http.StatusAccepted, map[string]bool{"restarting": true})
+	})
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+type notFoundError struct{ msg string }
+
+func (e *notFoundError) Error() string  { return e.msg }
+func (e *notFoundError) NotFound() bool { return true }
+
+func notFoundf(format string, a ...any) error { return &notFoundError{fmt.Sprintf(format, a...)} }
+
+// update runs Settings.Update and answers with the outcome.
+func update(w http.ResponseWriter, s Settings, change func(*config.Config) error) {
+	restarted, err := s.Update(change)
+	if err != nil {
+		var nf NotFound
+		if errors.As(err, &nf) && nf.NotFound() {
+			writeError(w, http.StatusNotFound, err)
+			return
+		}
+		if errors.Is(err, os.ErrPermission) {
+			writeError(w, http.StatusInternalServerError, err)
+			return
+		}
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"saved": true, "restarting": restarted})
+}
+
+// DestinationView is the destination with its secrets masked.
+type DestinationView struct {
+	URL          string `json:"url"`
+	StreamKeySet bool   `json:"stream_key_set"`
+	StreamKey    string `json:"stream_key,omitempty"` // Mask when set
+	AWS          struct {
+		AccessKeyID string `json:"access_key_id"`
+		SecretSet   bool   `json:"secret_access_key_set"`
+		Region      string `json:"region"`
+		ChannelARN  string `json:"channel_arn"`
+	} `json:"aws"`
+}
+
+func destinationView(c *config.Config) DestinationView {
+	var v DestinationView
+	v.URL = c.Output.URL
+	if k, err := c.Output.Key(); err == nil && k != "" {
+		v.StreamKeySet, v.StreamKey = true, Mask
+	}
+	v.AWS.AccessKeyID, v.AWS.Region, v.AWS.ChannelARN = c.AWS.AccessKeyID, c.AWS.AWSRegion(), c.AWS.ChannelARN
+	v.AWS.SecretSet = c.AWS.SecretAccessKeyFile != ""
+	return v
+}
+
+// configMap is the configuration as JSON with the file's key names and
+// the inline stream key masked.
+func configMap(c *config.Config) (map[string]any, error) {
+	var b bytes.Buffer
+	if c.Output.StreamKey != "" {
+		c = c.Clone()
+		c.Output.StreamKey = Mask
+	}
+	if err := toml.NewEncoder(&b).Encode(c); err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if _, err := toml.Decode(b.String(), &m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// replaceConfig replaces c with m (the shape GET /api/config returns),
+// checked like a file: unknown keys and bad values are errors naming them.
+// The masked stream key keeps the current one.
+func replaceConfig(c *config.Config, m map[string]any) error {
+	if out, ok := m["output"].(map[string]any); ok && out["stream_key"] == Mask {
+		out["stream_key"] = c.Output.StreamKey
+	}
+	var b bytes.Buffer
+	if err := toml.NewEncoder(&b).Encode(jsonToTOML(m)); err != nil {
+		return fmt.Errorf("config: %v", err)
+	}
+	n, err := config.Parse("", b.Bytes())
+	if err != nil {
+		return err
+	}
+	*c = *n
+	return nil
+}
+
+// jsonToTOML turns json.Numbers into int64 or float64 so that TOML gets
+// integers where the file has them.
+func jsonToTOML(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			t[k] = jsonToTOML(e)
+		}
+	case []any:
+		for i, e := range t {
+			t[i] = jsonToTOML(e)
+		}
+	case json.Number:
+		if i, err := t.Int64(); err == nil {
+			return i
+		}
+		f, _ := t.Float64()
+		return f
+	}
+	return v
+}

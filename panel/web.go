@@ -1,0 +1,194 @@
+package panel
+
+import (
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/pitchbox/pitchbox/panel/auth"
+)
+
+//go:embed web/templates/*.html web/static/*
+var webFS embed.FS
+
+var pageTitles = map[string]string{
+	"pair": "Set up", "login": "Log in", "live": "Live", "presets": "Presets", "chat": "Chat",
+	"destination": "Destination", "camera": "Camera", "system": "System",
+}
+
+// Web is the network side of the panel: the pages, their static files,
+// pairing and login, and the API behind a session and a CSRF token.
+type Web struct {
+	API     http.Handler
+	Auth    *auth.Auth
+	Log     *slog.Logger
+	Secure  bool // served over HTTPS: cookies are Secure
+	Version string
+
+	pages map[string]*template.Template
+}
+
+// Handler returns the panel's handler.
+func (s *Web) Handler() http.Handler {
+	s.pages = map[string]*template.Template{}
+	layout := template.Must(template.ParseFS(webFS, "web/templates/layout.html"))
+	for name := range pageTitles {
+		t := template.Must(template.Must(layout.Clone()).ParseFS(webFS, "web/templates/"+name+".html"))
+		s.pages[name] = t
+	}
+	static, _ := fs.Sub(webFS, "web/static")
+	mux := http.NewServeMux()
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/live", http.StatusSeeOther)
+	})
+	for name := range pageTitles {
+		mux.HandleFunc("GET /"+name, func(w http.ResponseWriter, r *http.Request) { s.page(w, r, name) })
+	}
+	mux.HandleFunc("POST /api/auth/pair", jsonOnly(s.pair))
+	mux.HandleFunc("POST /api/auth/login", jsonOnly(s.login))
+	mux.Handle("POST /api/auth/logout", s.Auth.Require(http.HandlerFunc(s.logout)))
+	mux.Handle("POST /api/auth/password", s.Auth.Require(http.HandlerFunc(s.password)))
+	mux.Handle("/api/", s.Auth.Require(s.API))
+	return securityHeaders(mux)
+}
+
+// jsonOnly refuses bodies that are not JSON: a cross-site form cannot send
+// JSON without the browser asking first, so another page cannot log this
+// browser in to the box behind the seller's back.
+func jsonOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			writeError(w, http.StatusUnsupportedMediaType, errors.New("panel: send JSON (Content-Type: application/json)"))
+			return
+		}
+		h(w, r)
+	}
+}
+
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("X-Frame-Options", "DENY")
+		h.ServeHTTP(w, r)
+	})
+}
+
+type pageData struct {
+	Page, Title, CSRF, Version string
+	Nav                        bool
+}
+
+// page renders a page: pairing until the box has a password, then login
+// until the browser has a session.
+func (s *Web) page(w http.ResponseWriter, r *http.Request, name string) {
+	paired := s.Auth.Paired()
+	sess, _, ok := s.Auth.FromRequest(r)
+	switch {
+	case !paired && name != "pair":
+		http.Redirect(w, r, "/pair", http.StatusSeeOther)
+		return
+	case paired && name == "pair":
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	case paired && !ok && name != "login":
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	case ok && name == "login":
+		http.Redirect(w, r, "/live", http.StatusSeeOther)
+		return
+	}
+	d := pageData{Page: name, Title: pageTitles[name], Version: s.Version, Nav: ok}
+	if ok {
+		d.CSRF = sess.CSRF
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.pages[name].ExecuteTemplate(w, "layout", d); err != nil {
+		s.Log.Error("panel: page", "page", name, "err", err)
+	}
+}
+
+func (s *Web) pair(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Code     string `json:"code"`
+		Password string `json:"password"`
+	}
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	tok, err := s.Auth.Pair(r.RemoteAddr, req.Code, req.Password)
+	if err != nil {
+		s.Log.Warn("panel: pairing refused", "from", r.RemoteAddr, "err", err)
+		writeError(w, authStatus(err), err)
+		return
+	}
+	s.Log.Info("panel: paired; admin password set", "from", r.RemoteAddr)
+	http.SetCookie(w, auth.SessionCookie(tok, s.Secure))
+	writeJSON(w, http.StatusOK, map[string]bool{"paired": true})
+}
+
+func (s *Web) login(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Password string `json:"password"`
+	}
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	tok, err := s.Auth.Login(r.RemoteAddr, req.Password)
+	if err != nil {
+		s.Log.Warn("panel: login refused", "from", r.RemoteAddr, "err", err)
+		writeError(w, authStatus(err), err)
+		return
+	}
+	s.Log.Info("panel: logged in", "from", r.RemoteAddr)
+	http.SetCookie(w, auth.SessionCookie(tok, s.Secure))
+	writeJSON(w, http.StatusOK, map[string]bool{"logged_in": true})
+}
+
+func (s *Web) logout(w http.ResponseWriter, r *http.Request) {
+	if _, tok, ok := s.Auth.FromRequest(r); ok {
+		s.Auth.Logout(tok)
+	}
+	http.SetCookie(w, auth.ClearCookie(s.Secure))
+	writeJSON(w, http.StatusOK, map[string]bool{"logged_in": false})
+}
+
+func (s *Web) password(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Current  string `json:"current"`
+		Password string `json:"password"`
+	}
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	if err := s.Auth.ChangePassword(r.RemoteAddr, req.Current, req.Password); err != nil {
+		writeError(w, authStatus(err), err)
+		return
+	}
+	s.Log.Info("panel: password changed", "from", r.RemoteAddr)
+	writeJSON(w, http.StatusOK, map[string]bool{"changed": true})
+}
+
+func authStatus(err error) int {
+	var le *auth.LockedError
+	switch {
+	case errors.As(err, &le):
+		return http.StatusTooManyRequests
+	case errors.Is(err, auth.ErrWrong), errors.Is(err, auth.ErrWrongPIN):
+		return http.StatusUnauthorized
+	case errors.Is(err, auth.ErrPaired), errors.Is(err, auth.ErrUnpaired):
+		return http.StatusConflict
+	}
+	return http.StatusBadRequest
+}

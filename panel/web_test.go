@@ -1,0 +1,427 @@
+package panel_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pitchbox/pitchbox/config"
+	"github.com/pitchbox/pitchbox/encode/x264"
+	"github.com/pitchbox/pitchbox/internal/app"
+	"github.com/pitchbox/pitchbox/ivs/ivstest"
+	"github.com/pitchbox/pitchbox/panel"
+	"github.com/pitchbox/pitchbox/panel/auth"
+	"github.com/pitchbox/pitchbox/panel/paneltest"
+)
+
+const (
+	testKey    = "sk_us-west-2_TESTSTREAMKEYsecret"
+	testSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYTESTSECRET"
+	channelARN = "arn:aws:ivs:us-west-2:123456789012:channel/abcdEFGH"
+)
+
+// syncBuf collects the log.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+type rig struct {
+	t      *testing.T
+	srv    *httptest.Server
+	c      *http.Client
+	csrf   string
+	state  string
+	log    *syncBuf
+	bodies bytes.Buffer // every response body seen
+	a      *app.App
+}
+
+// newRig runs a real box (test pattern, x264, local recording) behind the
+// web panel.
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	if !x264.Available {
+		t.Fatal("needs the x264 backend (cgo + libx264-dev)")
+	}
+	dir := t.TempDir()
+	c := config.Defaults()
+	c.StateDir = filepath.Join(dir, "state")
+	c.Camera = config.Camera{Device: "testpattern", Width: 320, Height: 240, FPS: 30}
+	c.Audio.Device = "none"
+	c.Control.Socket = filepath.Join(dir, "control.sock")
+	c.Panel.Listen = "off"
+	c.Display.Device = "none"
+	if err := c.PrepareStateDir(); err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{t: t, state: c.StateDir, log: &syncBuf{}}
+	log := slog.New(slog.NewTextHandler(r.log, nil))
+	r.a = app.New(filepath.Join(c.StateDir, "pitchbox.toml"), c, log, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.a.Run(ctx, nil) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	if r.a.WaitBox(10*time.Second) == nil {
+		t.Fatal("box did not start")
+	}
+	au, err := auth.Open(filepath.Join(c.StateDir, "panel-auth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := &panel.Web{API: panel.NewAPI(r.a, "panel"), Auth: au, Log: log, Version: "test"}
+	r.srv = httptest.NewServer(web.Handler())
+	t.Cleanup(r.srv.Close)
+	jar, _ := cookiejar.New(nil)
+	r.c = &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// Pair with the code the box logged.
+	if code, want := r.pair(au.PairingCode(), "correct horse"), 200; code != want {
+		t.Fatalf("pair: %d", code)
+	}
+	r.csrf = r.csrfFromPage()
+	return r
+}
+
+func (r *rig) pair(code, pw string) int {
+	st, _ := r.do("POST", "/api/auth/pair", map[string]string{"code": code, "password": pw}, true, "")
+	return st
+}
+
+func (r *rig) csrfFromPage() string {
+	_, body := r.do("GET", "/live", nil, true, "")
+	m := regexp.MustCompile(`name="csrf" content="([^"]+)"`).FindStringSubmatch(body)
+	if m == nil {
+		r.t.Fatalf("no CSRF token in the live page:\n%s", body)
+	}
+	return m[1]
+}
+
+// do sends a request; body may be nil, a []byte with contentType, or a
+// value sent as JSON.
+func (r *rig) do(method, path string, body any, withCookie bool, csrf string) (int, string) {
+	r.t.Helper()
+	var rd io.Reader
+	ct := ""
+	switch b := body.(type) {
+	case nil:
+	case *multipart.Writer:
+		r.t.Fatal("use upload")
+	default:
+		j, _ := json.Marshal(b)
+		rd, ct = bytes.NewReader(j), "application/json"
+	}
+	req, _ := http.NewRequest(method, r.srv.URL+path, rd)
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	if csrf != "" {
+		req.Header.Set(auth.CSRFHeader, csrf)
+	}
+	c := r.c
+	if !withCookie {
+		c = &http.Client{CheckRedirect: r.c.CheckRedirect}
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	r.bodies.Write(b)
+	return resp.StatusCode, string(b)
+}
+
+func (r *rig) upload(name string, data []byte) (int, string) {
+	r.t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	h := make(map[string][]string)
+	h["Content-Disposition"] = []string{`form-data; name="file"; filename="` + name + `"`}
+	h["Content-Type"] = []string{"application/octet-stream"}
+	w, _ := mw.CreatePart(h)
+	w.Write(data)
+	mw.Close()
+	req, _ := http.NewRequest("POST", r.srv.URL+"/api/images", &b)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set(auth.CSRFHeader, r.csrf)
+	resp, err := r.c.Do(req)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	r.bodies.Write(body)
+	return resp.StatusCode, string(body)
+}
+
+// mutating lists every state-changing endpoint of the panel.
+var mutating = []struct{ method, path string }{
+	{"POST", "/api/presets/buy/show"},
+	{"POST", "/api/clear"},
+	{"POST", "/api/live/start"},
+	{"POST", "/api/live/stop"},
+	{"PUT", "/api/config"},
+	{"POST", "/api/presets"},
+	{"PUT", "/api/presets"},
+	{"PUT", "/api/presets/buy"},
+	{"DELETE", "/api/presets/buy"},
+	{"POST", "/api/presets/preview"},
+	{"POST", "/api/images"},
+	{"PUT", "/api/destination"},
+	{"POST", "/api/destination/discover"},
+	{"POST", "/api/destination/test"},
+	{"PUT", "/api/camera"},
+	{"PUT", "/api/camera/controls/9963776"},
+	{"POST", "/api/system/restart"},
+	{"POST", "/api/chat/messages"},
+	{"DELETE", "/api/chat/messages/abc"},
+	{"POST", "/api/chat/users/u1/disconnect"},
+	{"POST", "/api/auth/logout"},
+	{"POST", "/api/auth/password"},
+}
+
+func TestMutatingEndpointsNeedSessionAndCSRF(t *testing.T) {
+	r := newRig(t)
+	before, _ := os.ReadFile(filepath.Join(r.state, "pitchbox.toml"))
+	for _, m := range mutating {
+		if code, body := r.do(m.method, m.path, map[string]string{}, false, r.csrf); code != http.StatusUnauthorized {
+			t.Errorf("%s %s without a session: %d %s, want 401", m.method, m.path, code, body)
+		}
+		if code, body := r.do(m.method, m.path, map[string]string{}, true, ""); code != http.StatusForbidden {
+			t.Errorf("%s %s without the CSRF token: %d %s, want 403", m.method, m.path, code, body)
+		}
+		if code, _ := r.do(m.method, m.path, map[string]string{}, true, "forged"); code != http.StatusForbidden {
+			t.Errorf("%s %s with a wrong CSRF token: %d, want 403", m.method, m.path, code)
+		}
+	}
+	after, _ := os.ReadFile(filepath.Join(r.state, "pitchbox.toml"))
+	if !bytes.Equal(before, after) {
+		t.Error("refused requests changed the saved settings")
+	}
+	// Reading needs a session too.
+	for _, p := range []string{"/api/status", "/api/config", "/api/preview.jpg", "/api/destination", "/api/system"} {
+		if code, _ := r.do("GET", p, nil, false, ""); code != http.StatusUnauthorized {
+			t.Errorf("GET %s without a session: %d", p, code)
+		}
+	}
+	// Pages send a browser without a session to the login page.
+	if code, _ := r.do("GET", "/presets", nil, false, ""); code != http.StatusSeeOther {
+		t.Errorf("page without a session: %d", code)
+	}
+	// With both, it works.
+	if code, body := r.do("POST", "/api/clear", nil, true, r.csrf); code != 200 {
+		t.Errorf("clear with session and token: %d %s", code, body)
+	}
+}
+
+func TestUploadsAndPresets(t *testing.T) {
+	r := newRig(t)
+	images := filepath.Join(r.state, "images")
+	refused := []struct {
+		name string
+		data []byte
+		code int
+		msg  string
+	}{
+		{"notes.png", []byte("this is not an image, just text pretending"), 415, "not a PNG or JPEG"},
+		{"bomb.png", paneltest.PNGBomb(30000, 30000), 413, "30000×30000"},
+		{"huge.png", paneltest.Large(50 << 20), 413, "larger than 10 MB"},
+		{"../../etc/evil.png", paneltest.ProductPNG(64, 64), 400, "not allowed"},
+		{"..\\evil.png", paneltest.ProductPNG(64, 64), 400, "not allowed"},
+		{".hidden.png", paneltest.ProductPNG(64, 64), 400, "not allowed"},
+		{"script.svg", paneltest.ProductPNG(64, 64), 400, "not allowed"},
+	}
+	for _, u := range refused {
+		code, body := r.upload(u.name, u.data)
+		if code != u.code || !strings.Contains(body, u.msg) {
+			t.Errorf("upload %q: %d %s, want %d with %q", u.name, code, body, u.code, u.msg)
+		}
+		if es, _ := os.ReadDir(images); len(es) != 0 {
+			t.Fatalf("after refusing %q the image folder holds %d files", u.name, len(es))
+		}
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(r.state), "etc")); err == nil {
+		t.Fatal("path traversal wrote outside the state directory")
+	}
+	code, body := r.upload("tag.png", paneltest.ProductPNG(200, 120))
+	if code != 201 || !strings.Contains(body, `"image": "tag.png"`) {
+		t.Fatalf("good upload: %d %s", code, body)
+	}
+	// An image preset and a QR preset, reordered, shown, edited, deleted.
+	if code, body := r.do("POST", "/api/presets", map[string]any{"name": "tag", "kind": "image", "image": "tag.png", "position": "top-left", "size": 0.3}, true, r.csrf); code != 200 {
+		t.Fatalf("create image preset: %d %s", code, body)
+	}
+	if code, body := r.do("POST", "/api/presets", map[string]any{"name": "buy", "kind": "qr", "qr": "https://shop.example/1", "size": 0.4}, true, r.csrf); code != 200 {
+		t.Fatalf("create QR preset: %d %s", code, body)
+	}
+	if code, body := r.do("POST", "/api/presets", map[string]any{"name": "buy", "kind": "qr", "qr": "x"}, true, r.csrf); code != 400 || !strings.Contains(body, "exists") {
+		t.Errorf("duplicate: %d %s", code, body)
+	}
+	if code, body := r.do("POST", "/api/presets", map[string]any{"name": "bad", "kind": "image", "image": "missing.png"}, true, r.csrf); code != 400 || !strings.Contains(body, "upload it first") {
+		t.Errorf("missing image: %d %s", code, body)
+	}
+	if code, body := r.do("POST", "/api/presets", map[string]any{"name": "far", "kind": "qr", "qr": "x", "size": 3}, true, r.csrf); code != 400 || !strings.Contains(body, "size") {
+		t.Errorf("bad size: %d %s", code, body)
+	}
+	if code, body := r.do("PUT", "/api/presets", map[string]any{"order": []string{"buy", "tag"}}, true, r.csrf); code != 200 {
+		t.Fatalf("reorder: %d %s", code, body)
+	}
+	if got := r.a.Box().Presets(); strings.Join(got, ",") != "buy,tag" {
+		t.Fatalf("running box presets %v", got)
+	}
+	if code, body := r.do("POST", "/api/presets/tag/show", nil, true, r.csrf); code != 200 {
+		t.Fatalf("show: %d %s", code, body)
+	}
+	if s := r.a.Box().Scene(); s != "tag" {
+		t.Fatalf("scene %q", s)
+	}
+	if code, _ := r.do("POST", "/api/presets/preview", map[string]any{"kind": "qr", "qr": "hello", "size": 0.5}, true, r.csrf); code != 200 {
+		t.Errorf("preview: %d", code)
+	}
+	if code, body := r.do("PUT", "/api/presets/buy", map[string]any{"name": "buy", "kind": "qr", "qr": "https://shop.example/2", "position": "center", "size": 0.5}, true, r.csrf); code != 200 {
+		t.Fatalf("edit: %d %s", code, body)
+	}
+	if code, _ := r.do("DELETE", "/api/presets/tag", nil, true, r.csrf); code != 200 {
+		t.Fatal("delete failed")
+	}
+	if s := r.a.Box().Scene(); s != "" {
+		t.Errorf("deleted preset still shown: %q", s)
+	}
+	saved, err := config.Load(filepath.Join(r.state, "pitchbox.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(saved.Presets) != 1 || saved.Presets[0].QR != "https://shop.example/2" || saved.Presets[0].Position != "center" {
+		t.Fatalf("saved presets %+v", saved.Presets)
+	}
+}
+
+func TestSecretsAreWriteOnly(t *testing.T) {
+	r := newRig(t)
+	api := ivstest.New("AKIDTESTPANEL", channelARN, "127.0.0.1:1", testKey)
+	defer api.Close()
+	code, body := r.do("POST", "/api/destination/discover", map[string]string{
+		"access_key_id": "AKIDTESTPANEL", "secret_access_key": testSecret, "channel_arn": channelARN, "endpoint": api.URL}, true, r.csrf)
+	if code != 200 {
+		t.Fatalf("discover: %d %s", code, body)
+	}
+	if r.a.WaitBox(10*time.Second) == nil {
+		t.Fatal("box did not come back")
+	}
+	c := r.a.Config()
+	if c.Output.URL != "rtmps://127.0.0.1:1:443/app/" && !strings.HasPrefix(c.Output.URL, "rtmps://127.0.0.1:1") {
+		t.Fatalf("url %q", c.Output.URL)
+	}
+	if k, _ := c.Output.Key(); k != testKey {
+		t.Fatal("the discovered key was not saved")
+	}
+	st, err := os.Stat(filepath.Join(r.state, "aws-secret-access-key"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("aws secret file: %v", err)
+	}
+	if st, _ := os.Stat(filepath.Join(r.state, "pitchbox.toml")); st.Mode().Perm() != 0o600 {
+		t.Errorf("config with the key inline has mode %v", st.Mode())
+	}
+	// A wrong secret is reported and changes nothing.
+	code, body = r.do("POST", "/api/destination/discover", map[string]string{
+		"access_key_id": "AKIDOTHER", "secret_access_key": "x", "channel_arn": channelARN, "endpoint": api.URL}, true, r.csrf)
+	if code != 502 || !strings.Contains(body, "AccessDenied") {
+		t.Errorf("wrong account: %d %s", code, body)
+	}
+	// Paste a key by hand, then read everything back.
+	if code, body := r.do("PUT", "/api/destination", map[string]string{"url": "rtmp://127.0.0.1:1/app/", "stream_key": testKey + "2"}, true, r.csrf); code != 200 {
+		t.Fatalf("set destination: %d %s", code, body)
+	}
+	r.a.WaitBox(10 * time.Second)
+	_, dest := r.do("GET", "/api/destination", nil, true, "")
+	if !strings.Contains(dest, `"stream_key_set": true`) || !strings.Contains(dest, `"secret_access_key_set": true`) {
+		t.Errorf("destination view %s", dest)
+	}
+	_, cfg := r.do("GET", "/api/config", nil, true, "")
+	// The masked config sent back unchanged keeps the key.
+	var m map[string]any
+	json.Unmarshal([]byte(cfg), &m)
+	m["log"] = map[string]any{"level": "debug"}
+	if code, body := r.do("PUT", "/api/config", m, true, r.csrf); code != 200 {
+		t.Fatalf("put config: %d %s", code, body)
+	}
+	r.a.WaitBox(10 * time.Second)
+	if k, _ := r.a.Config().Output.Key(); k != testKey+"2" {
+		t.Fatal("PUT of the masked config lost the stream key")
+	}
+	// Bad config is refused with the key named.
+	m["camera"].(map[string]any)["fps"] = 500
+	if code, body := r.do("PUT", "/api/config", m, true, r.csrf); code != 400 || !strings.Contains(body, "camera.fps") {
+		t.Errorf("bad config: %d %s", code, body)
+	}
+	m["camera"].(map[string]any)["fps"] = 30
+	m["bogus"] = 1
+	if code, body := r.do("PUT", "/api/config", m, true, r.csrf); code != 400 || !strings.Contains(body, "bogus") {
+		t.Errorf("unknown key: %d %s", code, body)
+	}
+	r.do("POST", "/api/destination/test", nil, true, r.csrf)
+	for _, p := range []string{"/api/status", "/api/system", "/destination", "/live", "/system", "/api/presets"} {
+		r.do("GET", p, nil, true, "")
+	}
+	time.Sleep(300 * time.Millisecond)
+	for _, secret := range []string{testKey, testSecret} {
+		if strings.Contains(r.bodies.String(), secret) {
+			t.Errorf("a response carried a secret")
+		}
+		if strings.Contains(r.log.String(), secret) {
+			t.Errorf("the log carried a secret")
+		}
+	}
+}
+
+func TestLoginLockOut(t *testing.T) {
+	r := newRig(t)
+	r.do("POST", "/api/auth/logout", nil, true, r.csrf)
+	if code, _ := r.do("GET", "/api/status", nil, true, ""); code != 401 {
+		t.Fatalf("after logout: %d", code)
+	}
+	for i := 1; i < auth.MaxFailures; i++ {
+		if code, _ := r.do("POST", "/api/auth/login", map[string]string{"password": "wrong one"}, true, ""); code != 401 {
+			t.Fatalf("wrong password %d: %d", i, code)
+		}
+	}
+	code, body := r.do("POST", "/api/auth/login", map[string]string{"password": "wrong one"}, true, "")
+	if code != 429 || !strings.Contains(body, "try again in") {
+		t.Fatalf("lock-out: %d %s", code, body)
+	}
+	if code, _ := r.do("POST", "/api/auth/login", map[string]string{"password": "correct horse"}, true, ""); code != 429 {
+		t.Fatalf("right password while locked: %d", code)
+	}
+	// A form post (not JSON) cannot log in at all.
+	req, _ := http.NewRequest("POST", r.srv.URL+"/api/auth/login", strings.NewReader("password=x"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 415 {
+		t.Errorf("form login: %d", resp.StatusCode)
+	}
+}

@@ -34,6 +34,7 @@ type App struct {
 	good      *config.Config // the last configuration a box started with
 	box       *box.Box
 	applyErr  string
+	scene     string // the overlay on screen when the box was last stopped
 	restartCh chan struct{}
 }
 
@@ -70,7 +71,12 @@ func (a *App) Run(ctx context.Context, started func(*box.Box)) error {
 		}
 		a.mu.Lock()
 		a.box, a.good = b, cfg
+		scene := a.scene
 		a.mu.Unlock()
+		if scene != "" {
+			// A settings change does not take the seller's overlay off.
+			_ = b.Show(scene, "restart")
+		}
 		if started != nil {
 			started(b)
 		}
@@ -90,7 +96,7 @@ func (a *App) Run(ctx context.Context, started func(*box.Box)) error {
 			runErr = <-done
 		}
 		a.mu.Lock()
-		a.box = nil
+		a.box, a.scene = nil, b.Scene()
 		a.mu.Unlock()
 		if !restart {
 			return runErr

@@ -47,6 +47,9 @@ func testApp(t *testing.T) (*App, string) {
 func TestUpdateRollsBack(t *testing.T) {
 	a, path := testApp(t)
 	first := a.Box()
+	if err := first.Show("buy", "test"); err != nil {
+		t.Fatal(err)
+	}
 	restarted, err := a.Update(func(c *config.Config) error { c.Encoder.Backend = "m2m"; return nil })
 	if err != nil || !restarted {
 		t.Fatalf("update: %v %v", restarted, err)
@@ -60,6 +63,9 @@ func TestUpdateRollsBack(t *testing.T) {
 	}
 	if !strings.Contains(a.ApplyError(), "undone") || a.Config().Encoder.Backend != "x264" {
 		t.Fatalf("apply error %q, backend %q", a.ApplyError(), a.Config().Encoder.Backend)
+	}
+	if b.Scene() != "buy" {
+		t.Errorf("the overlay on screen did not survive the rebuild: %q", b.Scene())
 	}
 	saved, err := config.Load(path)
 	if err != nil || saved.Encoder.Backend != "x264" {

@@ -173,3 +173,31 @@ func XRGB8888(w, h int) Format {
 	return Format{Width: w, Height: h, BitsPerPixel: 32, LineLength: w * 4,
 		Red: Bitfield{Offset: 16, Length: 8}, Green: Bitfield{Offset: 8, Length: 8}, Blue: Bitfield{Offset: 0, Length: 8}}
 }
+
+// Differing counts the pixels of a and b, inside their common bounds and
+// outside skip, whose colours differ by more than a small tolerance (one
+// step of RGB565), and the pixels compared.
+func Differing(a *image.RGBA, b image.Image, skip image.Rectangle) (n, total int) {
+	r := a.Bounds().Intersect(b.Bounds())
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if image.Pt(x, y).In(skip) {
+				continue
+			}
+			total++
+			c := a.RGBAAt(x, y)
+			br, bg, bb, _ := b.At(x, y).RGBA()
+			if diff(c.R, uint8(br>>8)) > 8 || diff(c.G, uint8(bg>>8)) > 8 || diff(c.B, uint8(bb>>8)) > 8 {
+				n++
+			}
+		}
+	}
+	return n, total
+}
+
+func diff(a, b uint8) int {
+	if a > b {
+		return int(a - b)
+	}
+	return int(b - a)
+}

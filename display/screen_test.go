@@ -1,0 +1,202 @@
+package display
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+
+	"github.com/pitchbox/pitchbox/display/text"
+	"github.com/pitchbox/pitchbox/frame"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden PNGs in testdata/golden")
+
+// systemFonts loads the fallback fonts; the golden pictures need them all.
+func systemFonts(t testing.TB) *text.Fonts {
+	t.Helper()
+	f, errs := text.LoadFonts(text.SystemFonts...)
+	if len(errs) > 0 {
+		t.Fatalf("fonts missing (the README's test command installs fonts-dejavu-core, fonts-noto-cjk and fonts-symbola): %v", errs)
+	}
+	return f
+}
+
+// testFrame is a colour gradient with a white box, standing in for the
+// outgoing picture.
+func testFrame(t testing.TB) *frame.Frame {
+	f, err := frame.New(320, 180)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for y := 0; y < f.Height; y++ {
+		for x := 0; x < f.Width; x++ {
+			v := byte(16 + (x+y)*200/(f.Width+f.Height))
+			if x > 120 && x < 200 && y > 60 && y < 120 {
+				v = 235
+			}
+			f.Y[y*f.YStride+x] = v
+		}
+	}
+	for y := 0; y < f.Height/2; y++ {
+		for x := 0; x < f.Width/2; x++ {
+			f.U[y*f.CStride+x] = byte(64 + x)
+			f.V[y*f.CStride+x] = byte(200 - y)
+		}
+	}
+	return f
+}
+
+var long500 = func() string {
+	var b strings.Builder
+	words := []string{"Is", "the", "blue", "one", "still", "available", "in", "size", "M", "and", "do", "you", "ship", "to", "Lisbon?"}
+	for i := 0; b.Len() < 500; i++ {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(words[i%len(words)])
+	}
+	return b.String()[:500]
+}()
+
+// scenarios are the golden pictures: a mixed chat (emoji, CJK, Hebrew,
+// Arabic) while live, and a burst of 200 messages ending in a
+// 500-code-point one on a first run.
+func scenarios() map[string]*State {
+	mixed := &State{Stream: "live", OnAir: 83*time.Minute + 7*time.Second, BitrateKbps: 2488, Preset: "buy",
+		PanelURL: "http://192.168.1.20:8080/", Messages: []Message{
+			{"1", "anna", "Hello from Porto! 👋 Is the blue one in stock?"},
+			{"2", "李明", "这个多少钱？ 日本語も大丈夫です"},
+			{"3", "דוד", "שלום! כמה זה עולה?"},
+			{"4", "ليلى", "مرحبا، هل يوجد مقاس كبير؟"},
+			{"5", "jo", "😀🎉❤ love it"},
+			{"6", "민수", "배송 얼마나 걸려요?"},
+		}}
+	burst := &State{Stream: "reconnecting", BitrateKbps: 0, Pairing: "K7QF-3XPM", PanelURL: "https://192.168.1.20:8080/",
+		Fingerprint: "AB:CD:EF:01:23:45:67:89"}
+	for i := 0; i < 200; i++ {
+		burst.Messages = append(burst.Messages, Message{fmt.Sprint("b", i), fmt.Sprintf("buyer%03d", i), fmt.Sprintf("message number %d of the burst", i)})
+	}
+	burst.Messages = append(burst.Messages, Message{"long", "verbose", long500})
+	return map[string]*State{"mixed": mixed, "burst": burst}
+}
+
+func TestLong500(t *testing.T) {
+	if n := len([]rune(long500)); n != 500 {
+		t.Fatalf("long message has %d code points", n)
+	}
+}
+
+// TestNoMissingGlyphs: every character of the scenarios has a glyph in
+// the fallback chain (no empty boxes).
+func TestNoMissingGlyphs(t *testing.T) {
+	f := systemFonts(t)
+	for name, st := range scenarios() {
+		for _, m := range st.Messages {
+			for _, r := range m.Sender + m.Text {
+				if unicode.IsSpace(r) || r == 0xFE0F || r == 0x200D {
+					continue
+				}
+				if !f.Has(r) {
+					t.Errorf("%s: no font has %q (U+%04X)", name, r, r)
+				}
+			}
+		}
+	}
+}
+
+func render(t testing.TB, fonts *text.Fonts, w, h int, st *State) *Screen {
+	s := NewScreen(w, h, fonts)
+	s.DrawPreview(testFrame(t))
+	s.DrawStatus(st)
+	s.DrawChat(st)
+	return s
+}
+
+// TestGolden renders each scenario at two screen sizes, pushes it through
+// each framebuffer format, and compares with the golden PNG.
+func TestGolden(t *testing.T) {
+	fonts := systemFonts(t)
+	for name, st := range scenarios() {
+		for _, size := range [][2]int{{1280, 720}, {800, 480}} {
+			s := render(t, fonts, size[0], size[1], st)
+			for _, ft := range []Format{RGB565(size[0], size[1]), XRGB8888(size[0], size[1])} {
+				fb := make([]byte, ft.LineLength*ft.Height)
+				ft.Draw(fb, s.Image(), s.Image().Bounds())
+				got := ft.Read(fb)
+				kind := "xrgb8888"
+				if ft.BitsPerPixel == 16 {
+					kind = "rgb565"
+				}
+				compareGolden(t, fmt.Sprintf("%s-%dx%d-%s.png", name, size[0], size[1], kind), got, image.Rectangle{})
+			}
+		}
+	}
+}
+
+// compareGolden compares got with testdata/golden/name outside skip. A
+// few pixels may differ (anti-aliasing rounding on another CPU); more
+// fail the test, and the picture made is written next to the test's
+// temporary files for a look.
+func compareGolden(t *testing.T, name string, got *image.RGBA, skip image.Rectangle) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		var b bytes.Buffer
+		png.Encode(&b, got)
+		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := readPNG(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./display -update to make it)", err)
+	}
+	if n, total := Differing(got, want, skip); n > total/1000 {
+		out := filepath.Join(t.TempDir(), name)
+		var b bytes.Buffer
+		png.Encode(&b, got)
+		os.WriteFile(out, b.Bytes(), 0o644)
+		t.Errorf("%s: %d of %d pixels differ from the golden picture (got: %s)", name, n, total, out)
+	}
+}
+
+func readPNG(path string) (image.Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return png.Decode(f)
+}
+
+// TestLayouts checks the areas for the common screens: inside the
+// screen, not overlapping, the picture 16:9.
+func TestLayouts(t *testing.T) {
+	for _, sz := range [][2]int{{1920, 1080}, {1280, 720}, {800, 480}, {1280, 800}, {480, 800}} {
+		l := NewLayout(sz[0], sz[1])
+		screen := image.Rect(0, 0, sz[0], sz[1])
+		for name, r := range map[string]image.Rectangle{"status": l.Status, "preview": l.Preview, "chat": l.Chat, "side": l.Side} {
+			if r.Empty() || !r.In(screen) {
+				t.Errorf("%v: %s %v is empty or off screen", sz, name, r)
+			}
+		}
+		if l.Preview.Overlaps(l.Chat) || l.Status.Overlaps(l.Chat) || l.Status.Overlaps(l.Preview) || l.Side.Overlaps(l.Chat) {
+			t.Errorf("%v: areas overlap: %+v", sz, l)
+		}
+		if d := l.Preview.Dx()*9 - l.Preview.Dy()*16; d < -32 || d > 32 {
+			t.Errorf("%v: preview %v is not 16:9", sz, l.Preview)
+		}
+		if l.ChatFont < 14 {
+			t.Errorf("%v: chat font %d px is too small to read across a table", sz, l.ChatFont)
+		}
+	}
+}

@@ -63,6 +63,7 @@ type Box struct {
 	mux       muxer
 	chat      *chat.Client
 	stats     stats
+	panelInfo func() PanelInfo
 	videoPkts []*encode.Packet // reused by the process goroutine
 	snapReq   chan chan struct{}
 	snapMu    sync.Mutex
@@ -81,6 +82,7 @@ type Option func(*options)
 
 type options struct {
 	newEncoder func(encode.Settings) (encode.Encoder, error)
+	panelInfo  func() PanelInfo
 }
 
 // WithEncoder makes the box use open instead of the configured backend
@@ -102,6 +104,7 @@ func New(cfg *config.Config, log *slog.Logger, opts ...Option) (*Box, error) {
 	}
 	b := &Box{cfg: cfg, log: log, started: time.Now(), snapReq: make(chan chan struct{})}
 	b.stats.lastAt = b.started // the first status measures from the start
+	b.panelInfo = o.panelInfo
 	src, err := NewSource(cfg.Camera, log)
 	if err != nil {
 		return nil, err
@@ -232,6 +235,11 @@ func (b *Box) Run(ctx context.Context) error {
 			b.chat.Run(ctx)
 		}()
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		b.runDisplay(ctx)
+	}()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()

@@ -69,3 +69,40 @@ func (fb *Framebuffer) Close() error {
 	}
 	return unix.Close(fb.fd)
 }
+
+// KDSETMODE and its modes, from linux/kd.h.
+const (
+	kdSetMode  = 0x4B3A
+	kdText     = 0x00
+	kdGraphics = 0x01
+)
+
+// HideConsole switches the active virtual terminal to graphics mode so
+// the kernel's text console (and its cursor) does not draw over the
+// screen; restore undoes it. Without a console (or the right to change
+// it) it does nothing.
+func HideConsole() (restore func()) {
+	fd, err := unix.Open("/dev/tty0", unix.O_RDWR|unix.O_CLOEXEC|unix.O_NOCTTY, 0)
+	if err != nil {
+		return func() {}
+	}
+	if _, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), kdSetMode, kdGraphics); e != 0 {
+		unix.Close(fd)
+		return func() {}
+	}
+	return func() {
+		unix.Syscall(unix.SYS_IOCTL, uintptr(fd), kdSetMode, kdText)
+		unix.Close(fd)
+	}
+}
+
+// Find returns the first framebuffer device, "" if there is none.
+func Find() string {
+	for i := 0; i < 4; i++ {
+		p := fmt.Sprintf("/dev/fb%d", i)
+		if unix.Access(p, unix.W_OK) == nil {
+			return p
+		}
+	}
+	return ""
+}

@@ -21,3 +21,9 @@ func (fb *Framebuffer) Snapshot() *image.RGBA { return image.NewRGBA(image.Rect(
 
 // Close does nothing.
 func (fb *Framebuffer) Close() error { return nil }
+
+// HideConsole does nothing here.
+func HideConsole() (restore func()) { return func() {} }
+
+// Find finds no framebuffer here.
+func Find() string { return "" }

@@ -133,3 +133,24 @@ func ServeTCP(ctx context.Context, addr string, h http.Handler, cert *tls.Certif
 		<-done
 	}, nil
 }
+
+// ReachableAddr turns a listening address into one a phone on the same
+// network can use: an unspecified host (":8080", "0.0.0.0:8080") becomes
+// the box's first non-loopback IPv4 address.
+func ReachableAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host != "" && ip != nil && !ip.IsUnspecified() {
+		return addr
+	}
+	if addrs, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil {
+				return net.JoinHostPort(n.IP.String(), port)
+			}
+		}
+	}
+	return addr
+}

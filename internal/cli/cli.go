@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -185,7 +186,8 @@ func cmdRun(args []string, stderr io.Writer) error {
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer cancel()
-	a := app.New(path, cfg, log, ring)
+	var info panelInfo
+	a := app.New(path, cfg, log, ring, box.WithPanelInfo(info.get))
 	api := panel.NewAPI(a, "cli")
 	stop, err := panel.ServeUnix(ctx, cfg.Control.Socket, api)
 	if err != nil {
@@ -193,7 +195,7 @@ func cmdRun(args []string, stderr io.Writer) error {
 	}
 	defer stop()
 	if cfg.Panel.Enabled() {
-		stopWeb, err := serveWeb(ctx, cfg, a, log)
+		stopWeb, err := serveWeb(ctx, cfg, a, log, &info)
 		if err != nil {
 			return err
 		}
@@ -206,22 +208,49 @@ func cmdRun(args []string, stderr io.Writer) error {
 	return err
 }
 
+// panelInfo is what the screen says about the panel, filled in once it
+// listens.
+type panelInfo struct {
+	mu   sync.Mutex
+	url  string
+	fp   string
+	auth *auth.Auth
+}
+
+func (p *panelInfo) set(url, fp string, a *auth.Auth) {
+	p.mu.Lock()
+	p.url, p.fp, p.auth = url, fp, a
+	p.mu.Unlock()
+}
+
+func (p *panelInfo) get() box.PanelInfo {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	pi := box.PanelInfo{URL: p.url}
+	if p.auth != nil {
+		if pi.Pairing = p.auth.PairingCode(); pi.Pairing != "" {
+			pi.Fingerprint = p.fp
+		}
+	}
+	return pi
+}
+
 // serveWeb starts the web panel on [panel] listen: pairing on first run
 // (the code goes to the log and the display), then password and sessions.
-func serveWeb(ctx context.Context, cfg *config.Config, a *app.App, log *slog.Logger) (func(), error) {
+func serveWeb(ctx context.Context, cfg *config.Config, a *app.App, log *slog.Logger, info *panelInfo) (func(), error) {
 	au, err := auth.Open(filepath.Join(cfg.StateDir, "panel-auth.json"))
 	if err != nil {
 		return nil, err
 	}
 	web := &panel.Web{API: panel.NewAPI(a, "panel"), Auth: au, Log: log, Secure: cfg.Panel.HTTPS, Version: box.Version}
 	var cert *tls.Certificate
-	scheme := "http"
+	scheme, fp := "http", ""
 	if cfg.Panel.HTTPS {
-		c, fp, err := panel.SelfSignedCert(cfg.StateDir)
+		c, f, err := panel.SelfSignedCert(cfg.StateDir)
 		if err != nil {
 			return nil, err
 		}
-		cert, scheme = &c, "https"
+		cert, scheme, fp = &c, "https", f
 		log.Info("panel: HTTPS certificate", "sha256", fp)
 	}
 	addr, stop, err := panel.ServeTCP(ctx, cfg.Panel.Listen, web.Handler(), cert)
@@ -229,6 +258,7 @@ func serveWeb(ctx context.Context, cfg *config.Config, a *app.App, log *slog.Log
 		return nil, err
 	}
 	log.Info("panel: listening", "url", scheme+"://"+addr+"/")
+	info.set(scheme+"://"+panel.ReachableAddr(addr)+"/", fp, au)
 	if code := au.PairingCode(); code != "" {
 		log.Info("panel: first run: open the panel and enter the pairing code", "pairing_code", code)
 	}

@@ -319,7 +319,7 @@ func TestDefaultsRecordLocally(t *testing.T) {
 		t.Fatal(err)
 	}
 	// First run: the web panel listens and the log carries a pairing code.
-	if !regexp.MustCompile(`panel: listening url=http://127\.0\.0\.1:\d+/`).MatchString(b.Log()) ||
+	if !regexp.MustCompile(`panel: listening" url=http://127\.0\.0\.1:\d+/`).MatchString(b.Log()) ||
 		!regexp.MustCompile(`pairing_code=[2-9A-Z]{4}-[2-9A-Z]{4}`).MatchString(b.Log()) {
 		t.Errorf("log lacks the panel address or the pairing code:\n%s", b.Log())
 	}

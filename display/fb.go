@@ -54,7 +54,11 @@ type FixScreenInfo struct {
 // fbdev requests (linux/fb.h: plain numbers, no size encoded).
 const (
 	FBIOGET_VSCREENINFO = 0x4600
+	FBIOPUT_VSCREENINFO = 0x4601
 	FBIOGET_FSCREENINFO = 0x4602
+	// fbActivateForce makes FBIOPUT_VSCREENINFO apply the mode even when
+	// it is unchanged (FB_ACTIVATE_NOW | FB_ACTIVATE_FORCE).
+	fbActivateForce = 128
 )
 
 // sizes checked against the kernel headers in fb_test.go.

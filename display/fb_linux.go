@@ -33,6 +33,12 @@ func Open(path string) (*Framebuffer, error) {
 			return nil, fmt.Errorf("display: %s is not a framebuffer: %w", path, e)
 		}
 	}
+	// Put the mode back as it is: DRM's fbdev emulation only scans out
+	// once someone has set a mode, which the text console does and a box
+	// without one does not.
+	set := v
+	set.Activate = fbActivateForce
+	unix.Syscall(unix.SYS_IOCTL, uintptr(fd), FBIOPUT_VSCREENINFO, uintptr(unsafe.Pointer(&set)))
 	ft, err := FormatOf(&v, &f)
 	if err != nil {
 		unix.Close(fd)
@@ -43,30 +49,61 @@ func Open(path string) (*Framebuffer, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("display: %s: %d bytes of memory for %v", path, f.SmemLen, ft)
 	}
-	mem, err := unix.Mmap(fd, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
-	if err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("display: map %s: %w", path, err)
-	}
 	n := 0
 	for n < len(f.ID) && f.ID[n] != 0 {
 		n++
 	}
-	return &Framebuffer{fd: fd, mem: mem, Format: ft, ID: string(f.ID[:n])}, nil
+	return &Framebuffer{fd: fd, mem: make([]byte, size), Format: ft, ID: string(f.ID[:n])}, nil
 }
 
-// Draw puts the part of img inside r on the screen.
-func (fb *Framebuffer) Draw(img *image.RGBA, r image.Rectangle) { fb.Format.Draw(fb.mem, img, r) }
-
-// Snapshot reads the screen back.
-func (fb *Framebuffer) Snapshot() *image.RGBA { return fb.Format.Read(fb.mem) }
-
-// Close unmaps and closes the device.
-func (fb *Framebuffer) Close() error {
-	if fb.mem != nil {
-		unix.Munmap(fb.mem)
-		fb.mem = nil
+// Draw puts the part of img inside r on the screen with one pwrite of
+// the bytes from r's first pixel to its last. DRM's fbdev emulation
+// copies what is written that way to the screen at once, where writes to
+// a mapping wait for its deferred-I/O page tracking and some drivers never
+// show them. One write spanning whole lines also sidesteps a kernel quirk
+// (Linux 6.1) that ignores a write ending exactly at the end of a single
+// line.
+func (fb *Framebuffer) Draw(img *image.RGBA, r image.Rectangle) {
+	r = r.Intersect(image.Rect(0, 0, fb.Width, fb.Height))
+	if r.Empty() {
+		return
 	}
+	fb.Format.Draw(fb.mem, img, r)
+	bpp := fb.BitsPerPixel / 8
+	start := r.Min.Y*fb.LineLength + r.Min.X*bpp
+	end := (r.Max.Y-1)*fb.LineLength + r.Max.X*bpp
+	if r.Dy() == 1 && end%fb.LineLength == 0 {
+		// One line ending at the line's end: take in a neighbour pixel.
+		if end < len(fb.mem) {
+			end += bpp
+		} else if start > 0 {
+			start -= bpp
+		}
+	}
+	for start < end {
+		n, err := unix.Pwrite(fb.fd, fb.mem[start:end], int64(start))
+		if n <= 0 || err != nil {
+			return
+		}
+		start += n
+	}
+}
+
+// Snapshot reads the screen back from the device.
+func (fb *Framebuffer) Snapshot() *image.RGBA {
+	buf := make([]byte, len(fb.mem))
+	for done := 0; done < len(buf); {
+		n, err := unix.Pread(fb.fd, buf[done:], int64(done))
+		if n <= 0 || err != nil {
+			break
+		}
+		done += n
+	}
+	return fb.Format.Read(buf)
+}
+
+// Close closes the device.
+func (fb *Framebuffer) Close() error {
 	return unix.Close(fb.fd)
 }
 

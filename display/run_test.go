@@ -1,8 +1,9 @@
-package display
+package display_test
 
 import (
 	"context"
 	"fmt"
+	"github.com/pitchbox/pitchbox/display"
 	"image"
 	"sync"
 	"testing"
@@ -15,7 +16,7 @@ import (
 // memFB is a framebuffer in memory.
 type memFB struct {
 	mu  sync.Mutex
-	f   Format
+	f   display.Format
 	mem []byte
 	n   int
 }
@@ -31,21 +32,21 @@ func (m *memFB) Draw(img *image.RGBA, r image.Rectangle) {
 // status stays the same.
 type burstFeed struct {
 	mu    sync.Mutex
-	st    State
+	st    display.State
 	calls int
 	pic   *frame.Frame
 }
 
-func (b *burstFeed) DisplayState() State {
+func (b *burstFeed) DisplayState() display.State {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.calls++
 	for i := 0; i < 20; i++ {
 		n := len(b.st.Messages)
-		b.st.Messages = append(b.st.Messages, Message{ID: fmt.Sprint(n), Sender: "u", Text: fmt.Sprint("msg ", n)})
+		b.st.Messages = append(b.st.Messages, display.Message{ID: fmt.Sprint(n), Sender: "u", Text: fmt.Sprint("msg ", n)})
 	}
 	st := b.st
-	st.Messages = append([]Message(nil), b.st.Messages...)
+	st.Messages = append([]display.Message(nil), b.st.Messages...)
 	return st
 }
 
@@ -59,10 +60,10 @@ func (b *burstFeed) Preview(_ context.Context, fn func(*frame.Frame)) bool {
 // is drawn once; the picture reaches the framebuffer.
 func TestRunnerRedrawsOnlyOnChangeAtMost10Hz(t *testing.T) {
 	fonts, _ := text.LoadFonts()
-	s := NewScreen(800, 480, fonts)
-	out := &memFB{f: RGB565(800, 480), mem: make([]byte, 800*480*2)}
-	feed := &burstFeed{st: State{Stream: "idle"}, pic: testFrame(t)}
-	r := &Runner{Screen: s, Out: out, Feed: feed}
+	s := display.NewScreen(800, 480, fonts)
+	out := &memFB{f: display.RGB565(800, 480), mem: make([]byte, 800*480*2)}
+	feed := &burstFeed{st: display.State{Stream: "idle"}, pic: testFrame(t)}
+	r := &display.Runner{Screen: s, Out: out, Feed: feed}
 	ctx, cancel := context.WithTimeout(context.Background(), 1050*time.Millisecond)
 	defer cancel()
 	r.Run(ctx)
@@ -77,7 +78,7 @@ func TestRunnerRedrawsOnlyOnChangeAtMost10Hz(t *testing.T) {
 	}
 	got := out.f.Read(out.mem)
 	want := out.f.Read(func() []byte { b := make([]byte, len(out.mem)); out.f.Draw(b, s.Image(), s.Image().Bounds()); return b }())
-	if n, _ := Differing(got, want, image.Rectangle{}); n != 0 {
+	if n, _ := display.Differing(got, want, image.Rectangle{}); n != 0 {
 		t.Errorf("the framebuffer differs from the screen in %d pixels", n)
 	}
 }

@@ -1,9 +1,10 @@
-package display
+package display_test
 
 import (
 	"bytes"
 	"flag"
 	"fmt"
+	"github.com/pitchbox/pitchbox/display"
 	"image"
 	"image/png"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/pitchbox/pitchbox/display/displaytest"
 	"github.com/pitchbox/pitchbox/display/text"
 	"github.com/pitchbox/pitchbox/frame"
 )
@@ -69,9 +71,9 @@ var long500 = func() string {
 // scenarios are the golden pictures: a mixed chat (emoji, CJK, Hebrew,
 // Arabic) while live, and a burst of 200 messages ending in a
 // 500-code-point one on a first run.
-func scenarios() map[string]*State {
-	mixed := &State{Stream: "live", OnAir: 83*time.Minute + 7*time.Second, BitrateKbps: 2488, Preset: "buy",
-		PanelURL: "http://192.168.1.20:8080/", Messages: []Message{
+func scenarios() map[string]*display.State {
+	mixed := &display.State{Stream: "live", OnAir: 83*time.Minute + 7*time.Second, BitrateKbps: 2488, Preset: "buy",
+		PanelURL: "http://192.168.1.20:8080/", Messages: []display.Message{
 			{"1", "anna", "Hello from Porto! 👋 Is the blue one in stock?"},
 			{"2", "李明", "这个多少钱？ 日本語も大丈夫です"},
 			{"3", "דוד", "שלום! כמה זה עולה?"},
@@ -79,13 +81,13 @@ func scenarios() map[string]*State {
 			{"5", "jo", "😀🎉❤ love it"},
 			{"6", "민수", "배송 얼마나 걸려요?"},
 		}}
-	burst := &State{Stream: "reconnecting", BitrateKbps: 0, Pairing: "K7QF-3XPM", PanelURL: "https://192.168.1.20:8080/",
+	burst := &display.State{Stream: "reconnecting", BitrateKbps: 0, Pairing: "K7QF-3XPM", PanelURL: "https://192.168.1.20:8080/",
 		Fingerprint: "AB:CD:EF:01:23:45:67:89"}
 	for i := 0; i < 200; i++ {
-		burst.Messages = append(burst.Messages, Message{fmt.Sprint("b", i), fmt.Sprintf("buyer%03d", i), fmt.Sprintf("message number %d of the burst", i)})
+		burst.Messages = append(burst.Messages, display.Message{fmt.Sprint("b", i), fmt.Sprintf("buyer%03d", i), fmt.Sprintf("message number %d of the burst", i)})
 	}
-	burst.Messages = append(burst.Messages, Message{"long", "verbose", long500})
-	return map[string]*State{"mixed": mixed, "burst": burst}
+	burst.Messages = append(burst.Messages, display.Message{"long", "verbose", long500})
+	return map[string]*display.State{"mixed": mixed, "burst": burst}
 }
 
 func TestLong500(t *testing.T) {
@@ -112,8 +114,8 @@ func TestNoMissingGlyphs(t *testing.T) {
 	}
 }
 
-func render(t testing.TB, fonts *text.Fonts, w, h int, st *State) *Screen {
-	s := NewScreen(w, h, fonts)
+func render(t testing.TB, fonts *text.Fonts, w, h int, st *display.State) *display.Screen {
+	s := display.NewScreen(w, h, fonts)
 	s.DrawPreview(testFrame(t))
 	s.DrawStatus(st)
 	s.DrawChat(st)
@@ -127,7 +129,7 @@ func TestGolden(t *testing.T) {
 	for name, st := range scenarios() {
 		for _, size := range [][2]int{{1280, 720}, {800, 480}} {
 			s := render(t, fonts, size[0], size[1], st)
-			for _, ft := range []Format{RGB565(size[0], size[1]), XRGB8888(size[0], size[1])} {
+			for _, ft := range []display.Format{display.RGB565(size[0], size[1]), display.XRGB8888(size[0], size[1])} {
 				fb := make([]byte, ft.LineLength*ft.Height)
 				ft.Draw(fb, s.Image(), s.Image().Bounds())
 				got := ft.Read(fb)
@@ -160,7 +162,7 @@ func compareGolden(t *testing.T, name string, got *image.RGBA, skip image.Rectan
 	if err != nil {
 		t.Fatalf("%v (run go test ./display -update to make it)", err)
 	}
-	if n, total := Differing(got, want, skip); n > total/1000 {
+	if n, total := display.Differing(got, want, skip); n > total/1000 {
 		out := filepath.Join(t.TempDir(), name)
 		var b bytes.Buffer
 		png.Encode(&b, got)
@@ -182,7 +184,7 @@ func readPNG(path string) (image.Image, error) {
 // screen, not overlapping, the picture 16:9.
 func TestLayouts(t *testing.T) {
 	for _, sz := range [][2]int{{1920, 1080}, {1280, 720}, {800, 480}, {1280, 800}, {480, 800}} {
-		l := NewLayout(sz[0], sz[1])
+		l := display.NewLayout(sz[0], sz[1])
 		screen := image.Rect(0, 0, sz[0], sz[1])
 		for name, r := range map[string]image.Rectangle{"status": l.Status, "preview": l.Preview, "chat": l.Chat, "side": l.Side} {
 			if r.Empty() || !r.In(screen) {
@@ -199,4 +201,18 @@ func TestLayouts(t *testing.T) {
 			t.Errorf("%v: chat font %d px is too small to read across a table", sz, l.ChatFont)
 		}
 	}
+}
+
+// TestGoldenRig is the picture the QEMU rig must show on bochs's screen
+// (hil/screencheck compares the rig's screendump with it).
+func TestGoldenRig(t *testing.T) {
+	fonts, errs := text.LoadFonts(displaytest.RigFonts...)
+	if len(errs) > 0 {
+		t.Fatalf("fonts missing (the README's test command installs fonts-dejavu-core): %v", errs)
+	}
+	s := displaytest.Render(fonts)
+	ft := display.XRGB8888(displaytest.RigW, displaytest.RigH)
+	fb := make([]byte, ft.LineLength*ft.Height)
+	ft.Draw(fb, s.Image(), s.Image().Bounds())
+	compareGolden(t, filepath.Base(displaytest.RigGolden), ft.Read(fb), image.Rectangle{})
 }

@@ -11,8 +11,8 @@ set -euo pipefail
 want=(gcc libc6-dev pkg-config libx264-dev libavcodec-dev libavutil-dev)
 case "${1:-run}" in
   run) ;;
-  test) want+=(nginx-light libnginx-mod-rtmp libnginx-mod-stream ffmpeg zbar-tools qemu-user-static chromium fonts-dejavu-core) ;;
-  hil) want=(qemu-system-x86 busybox-static kmod cpio xz-utils) ;;
+  test) want+=(nginx-light libnginx-mod-rtmp libnginx-mod-stream ffmpeg zbar-tools qemu-user-static chromium fonts-dejavu-core fonts-noto-cjk fonts-symbola) ;;
+  hil) want=(qemu-system-x86 busybox-static kmod cpio xz-utils fonts-dejavu-core) ;;
   hil-kernel) want=() ;;
   hil-build) want=(make gcc bc "linux-headers-$2" linux-source-"$(echo "$2" | cut -d. -f1-2)") ;;
 esac

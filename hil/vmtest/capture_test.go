@@ -80,3 +80,43 @@ func TestCaptureVivid(t *testing.T) {
 		}
 	}
 }
+
+// TestCameraControls lists vivid's controls through pitchbox's own code
+// (the panel's Camera page) and sets one, reading back what the driver
+// kept.
+func TestCameraControls(t *testing.T) {
+	node := findNode(t, "vivid", v4l2.CapVideoCapture|v4l2.CapStreaming)
+	cam, err := v4l2.OpenCameraConfig(v4l2.CameraConfig{Path: node, Width: 640, Height: 480, FPS: 25, PoolSize: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cam.Close()
+	ctrls, err := cam.Controls()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bright *v4l2.ControlInfo
+	for i, c := range ctrls {
+		if c.Name == "Brightness" {
+			bright = &ctrls[i]
+		}
+	}
+	if bright == nil || bright.Type != "int" || bright.Max <= bright.Min {
+		t.Fatalf("no usable Brightness control in %+v", ctrls)
+	}
+	t.Logf("%d controls; Brightness %d..%d = %d", len(ctrls), bright.Min, bright.Max, bright.Value)
+	want := bright.Min + (bright.Max-bright.Min)/4
+	got, err := cam.SetControl(bright.ID, want)
+	if err != nil || got != want {
+		t.Fatalf("set Brightness %d: got %d, %v", want, got, err)
+	}
+	again, _ := cam.Controls()
+	for _, c := range again {
+		if c.ID == bright.ID && c.Value != want {
+			t.Fatalf("Brightness reads %d after setting %d", c.Value, want)
+		}
+	}
+	if _, err := cam.SetControl(0x12345678, 1); err == nil {
+		t.Fatal("an unknown control was accepted")
+	}
+}

@@ -3,12 +3,18 @@
 package vmtest
 
 import (
+	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/pitchbox/pitchbox/display"
+	"github.com/pitchbox/pitchbox/display/displaytest"
+	"github.com/pitchbox/pitchbox/display/text"
+	"github.com/pitchbox/pitchbox/frame"
 )
 
 // TestFramebufferBochs draws on bochs's /dev/fb0 (DRM fbdev emulation)
@@ -40,4 +46,59 @@ func TestFramebufferBochs(t *testing.T) {
 			}
 		}
 	}
+}
+
+// rigFeed is the rig scene with a moving picture.
+type rigFeed struct{ n int }
+
+func (f *rigFeed) DisplayState() display.State { return *displaytest.RigState() }
+func (f *rigFeed) Preview(_ context.Context, fn func(*frame.Frame)) bool {
+	f.n++
+	fn(displaytest.Picture(f.n))
+	return true
+}
+
+// TestScreenForScreendump draws the rig scene on bochs's /dev/fb0 with
+// pitchbox's display runner, then holds it while the host takes QEMU's
+// screendump (hil/rig.sh) and compares it with the golden picture
+// outside the live-preview area (hil/screencheck).
+func TestScreenForScreendump(t *testing.T) {
+	// Keep the text console off the screen (HIL.md).
+	os.WriteFile("/sys/class/vtconsole/vtcon1/bind", []byte("0"), 0o200)
+	fb, err := display.Open("/dev/fb0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fb.Close()
+	defer display.HideConsole()() // as the box does: no console cursor on the picture
+	if fb.Width != displaytest.RigW || fb.Height != displaytest.RigH {
+		t.Fatalf("framebuffer is %dx%d; the rig scene is %dx%d", fb.Width, fb.Height, displaytest.RigW, displaytest.RigH)
+	}
+	fonts, errs := text.LoadFonts(displaytest.RigFonts...)
+	if len(errs) > 0 {
+		t.Fatalf("fonts: %v", errs)
+	}
+	r := &display.Runner{Screen: display.NewScreen(fb.Width, fb.Height, fonts), Out: fb, Feed: &rigFeed{}}
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	r.Run(ctx)
+	cancel()
+	if r.StatusDraws.Load() != 1 || r.ChatDraws.Load() != 1 || r.PreviewDraws.Load() < 3 {
+		t.Fatalf("draws: status %d, chat %d, preview %d", r.StatusDraws.Load(), r.ChatDraws.Load(), r.PreviewDraws.Load())
+	}
+	// What the framebuffer holds is what pitchbox drew.
+	want := displaytest.Render(fonts).Image()
+	got := fb.Snapshot()
+	if n, _ := display.Differing(got, want, display.NewLayout(fb.Width, fb.Height).Preview); n != 0 {
+		var where image.Rectangle
+		for y := 0; y < fb.Height; y++ {
+			for x := 0; x < fb.Width; x++ {
+				if got.RGBAAt(x, y) != want.RGBAAt(x, y) && !image.Pt(x, y).In(display.NewLayout(fb.Width, fb.Height).Preview) {
+					where = where.Union(image.Rect(x, y, x+1, y+1))
+				}
+			}
+		}
+		t.Fatalf("framebuffer differs from the scene in %d pixels, within %v", n, where)
+	}
+	fmt.Println("PITCHBOX-SCREEN-READY")
+	time.Sleep(6 * time.Second) // the host takes its screendump now
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/pitchbox/pitchbox/chat/chattest"
 	"github.com/pitchbox/pitchbox/e2e/harness"
 	"github.com/pitchbox/pitchbox/ivs/ivstest"
 	"github.com/pitchbox/pitchbox/panel/paneltest"
@@ -28,16 +29,20 @@ const (
 )
 
 // panelBox runs pitchbox publishing to nginx with its web panel on a free
-// port of 127.0.0.1 and no presets.
-func panelBox(t *testing.T, s *setup) (*harness.Box, string) {
+// port of 127.0.0.1 and no presets; edit changes the config first.
+func panelBox(t *testing.T, s *setup, edit ...func(*harness.Config)) (*harness.Box, string) {
 	t.Helper()
 	port, err := harness.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
 	socket, cfgPath := filepath.Join(s.dir, "control.sock"), filepath.Join(s.dir, "pitchbox.toml")
-	err = harness.Config{StateDir: filepath.Join(s.dir, "state"), Width: width, Height: height, BitrateKbps: bitrateKbps,
-		URL: s.nginx.URL(), Key: streamKey, Socket: socket, PanelListen: fmt.Sprintf("127.0.0.1:%d", port)}.Write(cfgPath)
+	c := harness.Config{StateDir: filepath.Join(s.dir, "state"), Width: width, Height: height, BitrateKbps: bitrateKbps,
+		URL: s.nginx.URL(), Key: streamKey, Socket: socket, PanelListen: fmt.Sprintf("127.0.0.1:%d", port)}
+	for _, e := range edit {
+		e(&c)
+	}
+	err = c.Write(cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,6 +130,27 @@ func (u *ui) noSecrets(secrets ...string) {
 	}
 }
 
+// pair sets the panel's password with the pairing code from the box's
+// log (trying a wrong code first when tryWrong).
+func (u *ui) pair(b *harness.Box, tryWrong bool) {
+	u.t.Helper()
+	code := regexp.MustCompile(`pairing_code=([2-9A-Z]{4}-[2-9A-Z]{4})`).FindStringSubmatch(b.Log())
+	if code == nil {
+		u.t.Fatalf("no pairing code in the log:\n%s", b.Log())
+	}
+	u.page("/live", "pair")
+	u.run(chromedp.SendKeys(chromedp.CSS("#password"), panelPassword),
+		chromedp.SendKeys(chromedp.CSS("#password2"), panelPassword))
+	if tryWrong {
+		u.run(chromedp.SendKeys(chromedp.CSS("#code"), "WRONG-CODE"),
+			chromedp.Click(chromedp.CSS(`#pair-form button[type="submit"]`)))
+		u.waitText("#pair-error", "wrong pairing code")
+	}
+	u.run(chromedp.SetValue(chromedp.CSS("#code"), strings.ToLower(code[1])),
+		chromedp.Click(chromedp.CSS(`#pair-form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-page="live"]`)))
+}
+
 // TestPanelInBrowser drives the web panel in Debian's chromium: pairing,
 // presets made and shown (checked in the RTMP stream), uploads refused
 // with visible errors, IVS discovery, phone and desktop layouts, logout,
@@ -141,19 +167,7 @@ func TestPanelInBrowser(t *testing.T) {
 	state := filepath.Join(s.dir, "state")
 
 	// First run: any page leads to pairing; the code is in the log.
-	code := regexp.MustCompile(`pairing_code=([2-9A-Z]{4}-[2-9A-Z]{4})`).FindStringSubmatch(b.Log())
-	if code == nil {
-		t.Fatalf("no pairing code in the log:\n%s", b.Log())
-	}
-	u.page("/live", "pair")
-	u.run(chromedp.SendKeys(chromedp.CSS("#code"), "WRONG-CODE"),
-		chromedp.SendKeys(chromedp.CSS("#password"), panelPassword),
-		chromedp.SendKeys(chromedp.CSS("#password2"), panelPassword),
-		chromedp.Click(chromedp.CSS(`#pair-form button[type="submit"]`)))
-	u.waitText("#pair-error", "wrong pairing code")
-	u.run(chromedp.SetValue(chromedp.CSS("#code"), strings.ToLower(code[1])),
-		chromedp.Click(chromedp.CSS(`#pair-form button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`body[data-page="live"]`)))
+	u.pair(b, true)
 	if st, err := os.Stat(filepath.Join(state, "panel-auth.json")); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("password file: %v", err)
 	}
@@ -310,6 +324,57 @@ func TestPanelInBrowser(t *testing.T) {
 	page := eval[string](u, `document.body.dataset.page`)
 	if page != "login" {
 		t.Errorf("locked out, yet on page %q", page)
+	}
+	stopBox(t, b)
+}
+
+// TestChatPaneInBrowser: the panel's chat pane shows the room's messages
+// and lets the seller answer, delete a message and disconnect a user.
+func TestChatPaneInBrowser(t *testing.T) {
+	room := chattest.New()
+	defer room.Close()
+	s := newSetup(t, "")
+	b, base := panelBox(t, s, func(c *harness.Config) {
+		c.Width, c.Height, c.BitrateKbps = 320, 240, 400
+		c.ChatTokenURL, c.ChatEndpoint = room.TokenURL(), room.WSURL()
+	})
+	ctx, closeBrowser, err := harness.Browser(context.Background(), filepath.Join(s.dir, "chromium"), 390, 844)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeBrowser()
+	u := &ui{t: t, ctx: ctx, base: base}
+	u.pair(b, false)
+	for end := time.Now().Add(10 * time.Second); room.Conns() == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("the box never joined the chat room:\n%s", b.Log())
+		}
+	}
+	room.Message("q1", "buyer42", "Is it waterproof? 🌊")
+	room.Message("q2", "spammer", "cheap watches here")
+	u.page("/chat", "chat")
+	u.waitText("#messages", "Is it waterproof? 🌊")
+	u.waitText("#messages", "spammer")
+	// Answer.
+	u.run(chromedp.SendKeys(chromedp.CSS("#chat-text"), "Yes, to 30 m!"),
+		chromedp.Click(chromedp.CSS(`#chat-form button[type="submit"]`)))
+	u.waitText("#messages", "Yes, to 30 m!")
+	// Delete the spam, then disconnect its sender (the page asks first).
+	u.run(js(`window.confirm = () => true`),
+		chromedp.Click(chromedp.CSS(`#messages li[data-id="q2"] button.del`)))
+	pctx, cancel := context.WithTimeout(u.ctx, 10*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(pctx, chromedp.Poll[bool](`!document.querySelector('#messages li[data-id="q2"]')`)); err != nil {
+		t.Fatal("the deleted message stayed on the page")
+	}
+	u.run(chromedp.Click(chromedp.CSS(`#messages li[data-id="q1"] button.kick`)))
+	for end := time.Now().Add(10 * time.Second); len(room.Disconnected()) == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("the room never got the disconnect")
+		}
+	}
+	if got := room.Disconnected(); got[0] != "buyer42" {
+		t.Errorf("disconnected %v, want buyer42", got)
 	}
 	stopBox(t, b)
 }

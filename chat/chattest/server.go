@@ -30,6 +30,7 @@ type Server struct {
 	tokens  map[string]bool // token → used
 	conns   map[*websocket.Conn]string
 	seq     atomic.Int64
+	kicked  []string     // users disconnected by a moderator
 	Dials   atomic.Int64 // connection attempts, accepted or not
 	Refused atomic.Int64 // attempts with a bad or used token
 }
@@ -113,10 +114,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		case "DELETE_MESSAGE":
 			s.Delete(req.Id, "MessageId")
 		case "DISCONNECT_USER":
+			s.mu.Lock()
+			s.kicked = append(s.kicked, req.UserId)
+			s.mu.Unlock()
 			s.Broadcast(map[string]any{"Type": "EVENT", "Id": s.id(), "EventName": "aws:DISCONNECT_USER",
 				"Attributes": map[string]string{"UserId": req.UserId, "Reason": req.Reason}, "SendTime": time.Now()})
 		}
 	}
+}
+
+// Disconnected lists the users a client asked to disconnect, in order.
+func (s *Server) Disconnected() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.kicked...)
 }
 
 func (s *Server) id() string { return fmt.Sprintf("id-%d", s.seq.Add(1)) }

@@ -133,7 +133,7 @@ func New(cfg *config.Config, log *slog.Logger, opts ...Option) (*Box, error) {
 	}
 	b.enc = enc
 	b.audio = newAudioPath(cfg.Audio, log)
-	if b.chat, err = newChat(cfg.Chat, log); err != nil {
+	if b.chat, err = newChat(cfg.Chat, cfg.AWS, log); err != nil {
 		src.Close()
 		enc.Close()
 		return nil, err

@@ -18,7 +18,7 @@ import (
 var ErrNoChat = errors.New("box: no chat room configured ([chat] room_arn or token_url)")
 
 // newChat makes the chat client the config asks for, or nil.
-func newChat(c config.Chat, log *slog.Logger) (*chat.Client, error) {
+func newChat(c config.Chat, acct config.AWS, log *slog.Logger) (*chat.Client, error) {
 	if !c.Enabled() {
 		return nil, nil
 	}
@@ -34,8 +34,16 @@ func newChat(c config.Chat, log *slog.Logger) (*chat.Client, error) {
 		tokens = &chat.URLTokens{URL: c.TokenURL}
 	} else {
 		id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+		if (id == "" || secret == "") && acct.AccessKeyID != "" {
+			// The account saved from the panel's Destination page.
+			s, err := acct.Secret()
+			if err != nil {
+				return nil, err
+			}
+			id, secret = acct.AccessKeyID, s
+		}
 		if id == "" || secret == "" {
-			return nil, &config.Error{Key: "chat.room_arn", Msg: "needs AWS credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or use chat.token_url)"}
+			return nil, &config.Error{Key: "chat.room_arn", Msg: "needs AWS credentials: [aws] access_key_id and secret_access_key_file, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or use chat.token_url)"}
 		}
 		client := ivschat.New(ivschat.Options{Region: c.ChatRegion(),
 			Credentials: credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN"))})

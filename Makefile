@@ -59,9 +59,11 @@ install: build ## install binary, systemd unit and example config
 	@if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then systemd-sysusers; fi
 	@if [ ! -e $(DESTDIR)/etc/pitchbox/pitchbox.toml ]; then \
 	  install -D -m 0640 pitchbox.example.toml $(DESTDIR)/etc/pitchbox/pitchbox.toml; \
-	  getent group pitchbox >/dev/null && chgrp pitchbox $(DESTDIR)/etc/pitchbox/pitchbox.toml || true; \
-	  echo "installed /etc/pitchbox/pitchbox.toml (edit it, then: systemctl enable --now pitchbox)"; \
+	  echo "installed /etc/pitchbox/pitchbox.toml (edit it or use the web panel, then: systemctl enable --now pitchbox)"; \
 	else echo "kept the existing /etc/pitchbox/pitchbox.toml"; fi
+	@# The panel saves settings there (a temporary file, then a rename).
+	@chmod 0750 $(DESTDIR)/etc/pitchbox
+	@if getent passwd pitchbox >/dev/null; then chown -R pitchbox:pitchbox $(DESTDIR)/etc/pitchbox; fi
 
 deps-run:
 	@scripts/deps.sh run

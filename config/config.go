@@ -33,8 +33,8 @@ type Config struct {
 
 // Panel configures the local web panel.
 type Panel struct {
-	// Listen is the panel's address: ":8080" by default (":80" when run
-	// as root under systemd), "" or "off" for no web panel.
+	// Listen is the panel's address: ":8080" by default (":80" under
+	// systemd), "" or "off" for no web panel.
 	Listen string `toml:"listen"`
 	// HTTPS serves the panel over TLS with a self-signed certificate made
 	// on first start (its fingerprint is logged and shown on the display).
@@ -211,10 +211,10 @@ func Defaults() *Config {
 	}
 }
 
-// DefaultListen is ":80" for root under systemd (INVOCATION_ID set), else
-// ":8080".
+// DefaultListen is ":80" under systemd (INVOCATION_ID set; the unit grants
+// CAP_NET_BIND_SERVICE), else ":8080".
 func DefaultListen() string {
-	if os.Geteuid() == 0 && os.Getenv("INVOCATION_ID") != "" {
+	if os.Getenv("INVOCATION_ID") != "" {
 		return ":80"
 	}
 	return ":8080"

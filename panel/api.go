@@ -61,13 +61,7 @@ func NewAPI(c Controller, source string) http.Handler {
 	})
 	mux.HandleFunc("GET /api/preview.jpg", func(w http.ResponseWriter, r *http.Request) {
 		jpg, err := c.Snapshot(r.Context(), 80)
-		if err != nil {
-			writeError(w, http.StatusServiceUnavailable, err)
-			return
-		}
-		w.Header().Set("Content-Type", "image/jpeg")
-		w.Header().Set("Cache-Control", "no-store")
-		w.Write(jpg)
+		writeJPEG(w, jpg, err)
 	})
 	if cc, ok := c.(ChatController); ok {
 		addChat(mux, cc)
@@ -92,6 +86,17 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.Encode(v)
+}
+
+// writeJPEG answers with a picture, or 503 when there is none.
+func writeJPEG(w http.ResponseWriter, jpg []byte, err error) {
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(jpg)
 }
 
 func writeError(w http.ResponseWriter, code int, err error) {

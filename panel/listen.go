@@ -109,29 +109,7 @@ func ServeTCP(ctx context.Context, addr string, h http.Handler, cert *tls.Certif
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12}
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		srv.Serve(ln)
-	}()
-	stopped := make(chan struct{})
-	go func() {
-		select {
-		case <-ctx.Done():
-		case <-stopped:
-		}
-		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		srv.Shutdown(sctx)
-	}()
-	return ln.Addr().String(), func() {
-		select {
-		case <-stopped:
-		default:
-			close(stopped)
-		}
-		<-done
-	}, nil
+	return ln.Addr().String(), serveUntil(ctx, srv, ln), nil
 }
 
 // ReachableAddr turns a listening address into one a phone on the same

@@ -227,13 +227,7 @@ func addSettings(mux *http.ServeMux, s Settings) {
 			return
 		}
 		jpg, err := s.PreviewPreset(r.Context(), p)
-		if err != nil {
-			writeError(w, http.StatusServiceUnavailable, err)
-			return
-		}
-		w.Header().Set("Content-Type", "image/jpeg")
-		w.Header().Set("Cache-Control", "no-store")
-		w.Write(jpg)
+		writeJPEG(w, jpg, err)
 	})
 
 	mux.HandleFunc("GET /api/images", func(w http.ResponseWriter, r *http.Request) {

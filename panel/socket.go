@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -30,14 +31,25 @@ func ServeUnix(ctx context.Context, path string, h http.Handler) (stop func(), e
 		ln.Close()
 		return nil, fmt.Errorf("panel: control socket: %w", err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	end := serveUntil(ctx, &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}, ln)
+	return func() {
+		end()
+		os.Remove(path)
+	}, nil
+}
+
+// serveUntil serves srv on ln until ctx ends or stop is called; stop
+// returns once the server and its shutdown are done.
+func serveUntil(ctx context.Context, srv *http.Server, ln net.Listener) (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		srv.Serve(ln) // returns once Shutdown closes the listener
 	}()
 	stopped := make(chan struct{})
+	shut := make(chan struct{})
 	go func() {
+		defer close(shut)
 		select {
 		case <-ctx.Done():
 		case <-stopped:
@@ -46,13 +58,10 @@ func ServeUnix(ctx context.Context, path string, h http.Handler) (stop func(), e
 		defer cancel()
 		srv.Shutdown(sctx)
 	}()
+	var once sync.Once
 	return func() {
-		select {
-		case <-stopped:
-		default:
-			close(stopped)
-		}
+		once.Do(func() { close(stopped) })
 		<-done
-		os.Remove(path)
-	}, nil
+		<-shut
+	}
 }

@@ -425,3 +425,12 @@ func TestLoginLockOut(t *testing.T) {
 		t.Errorf("form login: %d", resp.StatusCode)
 	}
 }
+
+func TestReachableAddr(t *testing.T) {
+	if got := panel.ReachableAddr("127.0.0.1:8080"); got != "127.0.0.1:8080" {
+		t.Errorf("a specific address changed: %q", got)
+	}
+	if got := panel.ReachableAddr(":8080"); strings.HasPrefix(got, ":") || !strings.HasSuffix(got, ":8080") {
+		t.Errorf(":8080 became %q, want HOST:8080", got)
+	}
+}

@@ -122,7 +122,6 @@ type Renderer struct {
 	seg     shaping.Segmenter
 	wrapper shaping.LineWrapper
 	glyphs  map[glyphKey]*glyphMask
-	runes   []rune
 }
 
 // NewRenderer returns a renderer over fonts.
@@ -214,7 +213,7 @@ func (r *Renderer) Draw(dst *image.RGBA, clip image.Rectangle, p *Paragraph, x, 
 			run := line[j]
 			for _, g := range run.Glyphs {
 				col := fgU
-				if g.ClusterIndex < p.Accent {
+				if g.TextIndex() < p.Accent {
 					col = acU
 				}
 				gx := (pen + g.XOffset).Round()

@@ -48,7 +48,7 @@ fuzz: ## run each fuzz target briefly
 	$(GO) test -run '^$$' -fuzz '^FuzzFrame$$' -fuzztime 15s ./chat/
 
 bench: deps-test ## hot-path benchmarks (allocs/op) and CPU against ffmpeg
-	$(GO) test -run '^$$' -bench . -benchmem ./overlay/... ./frame/... ./encode/... ./audio/...
+	$(GO) test -run '^$$' -bench . -benchmem ./overlay/... ./frame/... ./encode/... ./audio/... ./display/...
 	$(GO) test -run '^$$' -bench PressToPicture -benchtime 100x ./buttons/
 	$(GO) run ./e2e/cpubench
 

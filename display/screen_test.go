@@ -216,3 +216,32 @@ func TestGoldenRig(t *testing.T) {
 	ft.Draw(fb, s.Image(), s.Image().Bounds())
 	compareGolden(t, filepath.Base(displaytest.RigGolden), ft.Read(fb), image.Rectangle{})
 }
+
+// BenchmarkDrawPreview is the screen's picture update (five times a
+// second), 1280x720 frames onto a 1280x720 screen.
+func BenchmarkDrawPreview(b *testing.B) {
+	fonts, _ := text.LoadFonts()
+	s := display.NewScreen(1280, 720, fonts)
+	f, _ := frame.New(1280, 720)
+	s.DrawPreview(f)
+	b.ReportAllocs()
+	for b.Loop() {
+		s.DrawPreview(f)
+	}
+}
+
+// BenchmarkDrawChatBurst redraws the chat after a new message arrives in
+// a busy room (200 messages, one new each time, the rest laid out once).
+func BenchmarkDrawChatBurst(b *testing.B) {
+	fonts := systemFonts(b)
+	s := display.NewScreen(1280, 720, fonts)
+	st := scenarios()["burst"]
+	s.DrawChat(st)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		st.Messages = append(st.Messages[1:], display.Message{ID: fmt.Sprint("n", i), Sender: "new", Text: "just arrived 😀"})
+		s.DrawChat(st)
+	}
+}

@@ -494,8 +494,9 @@ func (b *Box) Live() bool {
 	return b.pub != nil
 }
 
-// streamState is the publisher's state name, "idle" when not live.
-func (b *Box) streamState() string {
+// StreamState is the publisher's state name ("live", "connecting",
+// "reconnecting", "rejected"), "idle" when not live.
+func (b *Box) StreamState() string {
 	b.mu.Lock()
 	pub := b.pub
 	b.mu.Unlock()
@@ -506,7 +507,7 @@ func (b *Box) streamState() string {
 }
 
 func (b *Box) ledState() buttons.State {
-	return buttons.State{Stream: b.streamState(), Overlay: b.comp.Current() != nil}
+	return buttons.State{Stream: b.StreamState(), Overlay: b.comp.Current() != nil}
 }
 
 // controlsConfig turns the config's controls into buttons.Config, the

@@ -26,7 +26,7 @@ const chatOnScreen = 100
 
 // DisplayState implements display.Feed.
 func (b *Box) DisplayState() display.State {
-	st := display.State{Stream: b.streamState(), Preset: b.Scene()}
+	st := display.State{Stream: b.StreamState(), Preset: b.Scene()}
 	b.mu.Lock()
 	pub := b.pub
 	b.mu.Unlock()

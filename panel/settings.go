@@ -37,6 +37,8 @@ type Settings interface {
 	CameraControls() ([]v4l2.ControlInfo, error)
 	SetCameraControl(id uint32, v int32) (int32, error)
 	Devices() ([]v4l2.DeviceInfo, error)
+	// StreamState is "live" while the box streams to its destination.
+	StreamState() string
 }
 
 // Upload limits for preset images.
@@ -331,6 +333,12 @@ func addSettings(mux *http.ServeMux, s Settings) {
 			return
 		}
 		dest := &stream.RTMP{URL: u}
+		if s.StreamState() == "live" {
+			// A second publisher on the key would knock the stream off
+			// (IVS) or be refused (nginx): the live stream is the test.
+			writeJSON(w, http.StatusOK, map[string]any{"ok": true, "message": "streaming to " + dest.String() + " now: the connection works"})
+			return
+		}
 		if c.Output.CAFile != "" {
 			if dest.TLS, err = stream.TLSFromCAFile(c.Output.CAFile); err != nil {
 				writeError(w, http.StatusBadRequest, err)

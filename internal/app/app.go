@@ -279,6 +279,15 @@ func (a *App) SetCameraControl(id uint32, v int32) (int32, error) {
 	return b.SetCameraControl(id, v)
 }
 
+// StreamState is the stream's state, "restarting" while the box is
+// rebuilt.
+func (a *App) StreamState() string {
+	if b := a.Box(); b != nil {
+		return b.StreamState()
+	}
+	return "restarting"
+}
+
 // Devices lists the cameras.
 func (a *App) Devices() ([]v4l2.DeviceInfo, error) { return v4l2.Devices() }
 

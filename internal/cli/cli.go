@@ -195,11 +195,13 @@ func cmdRun(args []string, stderr io.Writer) error {
 	}
 	defer stop()
 	if cfg.Panel.Enabled() {
-		stopWeb, err := serveWeb(ctx, cfg, a, log, &info)
-		if err != nil {
-			return err
+		// The stream matters more than the panel: a port taken by
+		// something else is logged, and the box runs on.
+		if stopWeb, err := serveWeb(ctx, cfg, a, log, &info); err != nil {
+			log.Error("panel: not started; the box runs without its web panel", "err", err)
+		} else {
+			defer stopWeb()
 		}
-		defer stopWeb()
 	}
 	err = a.Run(ctx, func(b *box.Box) {
 		log.Info("pitchbox: running", "version", box.Version, "control", cfg.Control.Socket, "presets", b.Presets())

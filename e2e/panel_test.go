@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"image/png"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -394,6 +395,31 @@ func TestChatPaneInBrowser(t *testing.T) {
 	}
 	if got := room.Disconnected(); got[0] != "buyer42" {
 		t.Errorf("disconnected %v, want buyer42", got)
+	}
+	stopBox(t, b)
+}
+
+// TestPanelPortTakenBoxRunsOn: a panel port in use by something else is
+// logged, and the box streams on without its panel.
+func TestPanelPortTakenBoxRunsOn(t *testing.T) {
+	s := newSetup(t, "")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	socket, cfgPath := filepath.Join(s.dir, "control.sock"), filepath.Join(s.dir, "pitchbox.toml")
+	err = harness.Config{StateDir: filepath.Join(s.dir, "state"), Width: 320, Height: 240, BitrateKbps: 400,
+		URL: s.nginx.URL(), Key: streamKey, Socket: socket, PanelListen: ln.Addr().String()}.Write(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := startBox(t, cfgPath, socket)
+	if err := b.WaitState("live", 20*time.Second); err != nil {
+		t.Fatalf("%v\n%s", err, b.Log())
+	}
+	if !strings.Contains(b.Log(), "panel: not started") || !strings.Contains(b.Log(), "address already in use") {
+		t.Errorf("the taken port is not reported:\n%s", b.Log())
 	}
 	stopBox(t, b)
 }

@@ -259,8 +259,9 @@ func serveWeb(ctx context.Context, cfg *config.Config, a *app.App, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	log.Info("panel: listening", "url", scheme+"://"+addr+"/")
-	info.set(scheme+"://"+panel.ReachableAddr(addr)+"/", fp, au)
+	url := scheme + "://" + panel.ReachableAddr(addr) + "/"
+	log.Info("panel: listening", "url", url, "listen", addr)
+	info.set(url, fp, au)
 	if code := au.PairingCode(); code != "" {
 		log.Info("panel: first run: open the panel and enter the pairing code", "pairing_code", code)
 	}

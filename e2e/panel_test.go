@@ -244,25 +244,24 @@ func TestPanelInBrowser(t *testing.T) {
 
 	// Destination: the key shows masked; "Test connection" while live
 	// leaves the stream alone, and when stopped really connects.
-	u.page("/destination", "destination")
-	u.waitText("#d-key-state", "A stream key is set")
-	u.run(chromedp.Click(chromedp.CSS("#d-test")))
-	u.waitText("#dest-ok", "now: the connection works")
-	u.page("/live", "live")
-	u.waitText("#live-toggle", "Stop")
-	u.run(chromedp.Click(chromedp.CSS("#live-toggle")))
-	if err := b.WaitState("idle", 10*time.Second); err != nil {
-		t.Fatal(err)
+	testConnection := func(want string) {
+		u.page("/destination", "destination")
+		u.waitText("#d-key-state", "A stream key is set")
+		u.run(chromedp.Click(chromedp.CSS("#d-test")))
+		u.waitText("#dest-ok", want)
 	}
-	u.page("/destination", "destination")
-	u.run(chromedp.Click(chromedp.CSS("#d-test")))
-	u.waitText("#dest-ok", "the stream key was accepted")
-	u.page("/live", "live")
-	u.waitText("#live-toggle", "Go live")
-	u.run(chromedp.Click(chromedp.CSS("#live-toggle")))
-	if err := b.WaitState("live", 20*time.Second); err != nil {
-		t.Fatal(err)
+	toggleLive := func(label, state string) {
+		u.page("/live", "live")
+		u.waitText("#live-toggle", label)
+		u.run(chromedp.Click(chromedp.CSS("#live-toggle")))
+		if err := b.WaitState(state, 20*time.Second); err != nil {
+			t.Fatal(err)
+		}
 	}
+	testConnection("now: the connection works")
+	toggleLive("Stop", "idle")
+	testConnection("the stream key was accepted")
+	toggleLive("Go live", "live")
 	// IVS discovery through a local stand-in of the IVS API.
 	u.page("/destination", "destination")
 	api := ivstest.New("AKIDE2EPANEL", "arn:aws:ivs:us-west-2:123456789012:channel/e2eChan", "127.0.0.1", streamKey)

@@ -1,5 +1,10 @@
 package v4l2
 
+import (
+	"encoding/binary"
+	"strconv"
+)
+
 // Control types and flags of struct v4l2_queryctrl.
 const (
 	CtrlTypeInteger     = 1
@@ -13,6 +18,21 @@ const (
 	CtrlFlagNextCtrl    = 0x80000000
 	CtrlWhichCurVal     = 0
 )
+
+// QueryMenu is struct v4l2_querymenu (packed: the union of name[32] and
+// an s64 value does not align it).
+type QueryMenu struct {
+	ID       uint32
+	Index    uint32
+	Name     [32]byte // or, for integer menus, a little-endian int64 value
+	Reserved uint32
+}
+
+// MenuItem is one choice of a menu control.
+type MenuItem struct {
+	Index int32  `json:"index"`
+	Name  string `json:"name"`
+}
 
 // ControlInfo is one adjustable control of a device (brightness, exposure,
 // focus, white balance …) with its range and current value.
@@ -29,6 +49,18 @@ type ControlInfo struct {
 	// Inactive controls are ignored by the driver for now (focus while
 	// autofocus is on, for example).
 	Inactive bool `json:"inactive,omitempty"`
+	// Menu lists a menu control's choices (exposure: "Manual Mode",
+	// "Aperture Priority Mode" …).
+	Menu []MenuItem `json:"menu,omitempty"`
+}
+
+// menuName is a menu item's text: its name, or for an integer menu its
+// value.
+func menuName(q *QueryMenu, integer bool) string {
+	if integer {
+		return strconv.FormatInt(int64(binary.LittleEndian.Uint64(q.Name[:8])), 10)
+	}
+	return cstr(q.Name[:])
 }
 
 // controlInfo converts q, or reports false for controls the panel does

@@ -179,8 +179,25 @@ func (d *Device) Controls() ([]ControlInfo, error) {
 		if err := d.ioctl(VIDIOC_G_EXT_CTRLS, unsafe.Pointer(&ec)); err == nil {
 			ci.Value = c[0].Int()
 		}
+		if q.Type == CtrlTypeMenu || q.Type == CtrlTypeIntegerMenu {
+			ci.Menu = d.menu(&q)
+		}
 		out = append(out, ci)
 	}
+}
+
+// menu lists a menu control's items; indices the driver skips (EINVAL)
+// are not choices.
+func (d *Device) menu(q *QueryCtrl) []MenuItem {
+	var items []MenuItem
+	for i := q.Minimum; i <= q.Maximum && i-q.Minimum < 256; i++ {
+		m := QueryMenu{ID: q.ID, Index: uint32(i)}
+		if d.ioctl(VIDIOC_QUERYMENU, unsafe.Pointer(&m)) != nil {
+			continue
+		}
+		items = append(items, MenuItem{Index: i, Name: menuName(&m, q.Type == CtrlTypeIntegerMenu)})
+	}
+	return items
 }
 
 // SetUserControl sets a control of any class (a camera's brightness,

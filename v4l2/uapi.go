@@ -349,6 +349,7 @@ var (
 	VIDIOC_G_CTRL              = ioc(iocRead|iocWrite, 'V', 27, unsafe.Sizeof(Control{}))
 	VIDIOC_S_CTRL              = ioc(iocRead|iocWrite, 'V', 28, unsafe.Sizeof(Control{}))
 	VIDIOC_QUERYCTRL           = ioc(iocRead|iocWrite, 'V', 36, unsafe.Sizeof(QueryCtrl{}))
+	VIDIOC_QUERYMENU           = ioc(iocRead|iocWrite, 'V', 37, unsafe.Sizeof(QueryMenu{}))
 	VIDIOC_G_EXT_CTRLS         = ioc(iocRead|iocWrite, 'V', 71, unsafe.Sizeof(ExtControls{}))
 	VIDIOC_S_EXT_CTRLS         = ioc(iocRead|iocWrite, 'V', 72, unsafe.Sizeof(ExtControls{}))
 	VIDIOC_ENUM_FRAMESIZES     = ioc(iocRead|iocWrite, 'V', 74, unsafe.Sizeof(FrmSizeEnum{}))

@@ -119,4 +119,21 @@ func TestCameraControls(t *testing.T) {
 	if _, err := cam.SetControl(0x12345678, 1); err == nil {
 		t.Fatal("an unknown control was accepted")
 	}
+	// Menus come with their choices' names (vivid's test "Menu" control
+	// skips an index, as real drivers' menus may).
+	named := 0
+	for _, c := range ctrls {
+		if c.Type == "menu" && len(c.Menu) > 0 {
+			named++
+			t.Logf("menu %q: %+v", c.Name, c.Menu)
+			for _, m := range c.Menu {
+				if m.Name == "" {
+					t.Errorf("menu %q item %d has no name", c.Name, m.Index)
+				}
+			}
+		}
+	}
+	if named == 0 {
+		t.Fatal("no menu control with named items")
+	}
 }

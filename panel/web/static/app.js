@@ -218,12 +218,16 @@
         for (const k of c.controls) {
           let input;
           if (k.type === "bool") { input = el("input", { type: "checkbox" }); input.checked = k.value !== 0; }
-          else { input = el("input", { type: "range", min: k.min, max: k.max, step: k.step || 1 }); input.value = k.value; }
+          else if (k.type === "menu" && k.menu && k.menu.length) {
+            input = el("select", {});
+            for (const m of k.menu) input.append(el("option", { value: m.index }, m.name));
+            input.value = String(k.value);
+          } else { input = el("input", { type: "range", min: k.min, max: k.max, step: k.step || 1 }); input.value = k.value; }
           if (k.read_only) input.disabled = true;
           input.addEventListener("change", guard("ctrl-error", async () => {
             const v = k.type === "bool" ? (input.checked ? 1 : 0) : parseInt(input.value, 10);
             const r = await api("PUT", "/api/camera/controls/" + k.id, { value: v });
-            if (k.type !== "bool") input.value = r.value;
+            if (k.type !== "bool") input.value = String(r.value);
           }));
           box.append(el("label", { class: "control" }, k.name + (k.inactive ? " (inactive)" : ""), input));
         }

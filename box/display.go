@@ -104,4 +104,7 @@ func (b *Box) runDisplay(ctx context.Context) {
 	b.log.Info("display: drawing", "device", path, "format", fb.Format.String())
 	r := &display.Runner{Screen: display.NewScreen(fb.Width, fb.Height, fonts), Out: fb, Feed: b}
 	r.Run(ctx)
+	for _, err := range fonts.Errors() {
+		b.log.Warn("display: a font could not be read when it was needed", "err", err)
+	}
 }

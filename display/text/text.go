@@ -17,6 +17,7 @@ import (
 	"image/color"
 	"image/draw"
 	"os"
+	"sync"
 	"unicode"
 
 	"github.com/go-text/typesetting/di"
@@ -38,67 +39,102 @@ var SystemFonts = []string{
 }
 
 // Fonts is a fallback chain of faces; it implements shaping.Fontmap.
+// Faces past the built-in one are loaded when a character first needs
+// them: Noto Sans CJK alone takes about 25 MiB of heap, which a box whose
+// chat is all Latin never spends.
 type Fonts struct {
-	faces []*font.Face
-	names []string
+	mu      sync.Mutex
+	faces   []*font.Face
+	names   []string
+	pending []string // paths not loaded yet, in fallback order
+	errs    []error
 }
 
-// LoadFonts returns the built-in Go font followed by the fonts at paths
-// that can be read. Fonts that cannot be read are returned as errors (the
-// chain works without them, showing boxes for their scripts).
+// LoadFonts returns the built-in Go font followed by the fonts at paths.
+// Paths that do not exist are returned as errors now (the chain works
+// without them, showing boxes for their scripts); the others load when
+// first needed.
 func LoadFonts(paths ...string) (*Fonts, []error) {
 	f := &Fonts{}
 	goFace, err := font.ParseTTF(bytes.NewReader(goregular.TTF))
 	if err != nil {
 		panic("text: the built-in Go font does not parse: " + err.Error())
 	}
-	f.add(goFace, "Go Regular")
+	f.faces, f.names = []*font.Face{goFace}, []string{"Go Regular"}
 	var errs []error
 	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
+		if _, err := os.Stat(p); err != nil {
 			errs = append(errs, fmt.Errorf("text: font %s: %w", p, err))
 			continue
 		}
-		faces, err := font.ParseTTC(bytes.NewReader(b))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("text: font %s: %w", p, err))
-			continue
-		}
-		// A collection's first face is its default (Noto Sans CJK: the
-		// Japanese one, which covers the common Han, kana and Hangul).
-		f.add(faces[0], p)
+		f.pending = append(f.pending, p)
 	}
 	return f, errs
 }
 
-func (f *Fonts) add(face *font.Face, name string) {
-	f.faces = append(f.faces, face)
-	f.names = append(f.names, name)
+// loadNext loads the next pending font; false when none is left.
+func (f *Fonts) loadNext() bool {
+	if len(f.pending) == 0 {
+		return false
+	}
+	p := f.pending[0]
+	f.pending = f.pending[1:]
+	b, err := os.ReadFile(p)
+	if err == nil {
+		var faces []*font.Face
+		if faces, err = font.ParseTTC(bytes.NewReader(b)); err == nil {
+			// A collection's first face is its default (Noto Sans CJK:
+			// the Japanese one, which covers the common Han, kana and
+			// Hangul).
+			f.faces = append(f.faces, faces[0])
+			f.names = append(f.names, p)
+			return true
+		}
+	}
+	f.errs = append(f.errs, fmt.Errorf("text: font %s: %w", p, err))
+	return true
 }
 
-// Names lists the faces in fallback order.
-func (f *Fonts) Names() []string { return append([]string(nil), f.names...) }
+// Errors lists fonts that failed to load when they were needed.
+func (f *Fonts) Errors() []error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]error(nil), f.errs...)
+}
+
+// Names lists the faces loaded so far, in fallback order.
+func (f *Fonts) Names() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.names...)
+}
+
+// find returns the first face that has r, loading fonts as needed.
+func (f *Fonts) find(r rune) *font.Face {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for checked := 0; ; {
+		for ; checked < len(f.faces); checked++ {
+			if _, ok := f.faces[checked].NominalGlyph(r); ok {
+				return f.faces[checked]
+			}
+		}
+		if !f.loadNext() {
+			return nil
+		}
+	}
+}
 
 // ResolveFace implements shaping.Fontmap: the first face that has r.
 func (f *Fonts) ResolveFace(r rune) *font.Face {
-	for _, face := range f.faces {
-		if _, ok := face.NominalGlyph(r); ok {
-			return face
-		}
+	if face := f.find(r); face != nil {
+		return face
 	}
 	return f.faces[0]
 }
 
 // Has reports whether some face has a glyph for r.
-func (f *Fonts) Has(r rune) bool {
-	for _, face := range f.faces {
-		if _, ok := face.NominalGlyph(r); ok {
-			return true
-		}
-	}
-	return false
-}
+func (f *Fonts) Has(r rune) bool { return f.find(r) != nil }
 
 // Paragraph is shaped text wrapped to a width, ready to draw.
 type Paragraph struct {
@@ -163,7 +199,7 @@ func (r *Renderer) Layout(s string, accent, size, width int) *Paragraph {
 	var outs []shaping.Output
 	for _, part := range r.seg.Split(in, r.fonts) {
 		if part.Face == nil {
-			part.Face = r.fonts.faces[0]
+			part.Face = r.fonts.ResolveFace(0)
 		}
 		outs = append(outs, r.shaper.Shape(part))
 	}

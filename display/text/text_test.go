@@ -64,3 +64,27 @@ func TestMissingFontIsReported(t *testing.T) {
 		t.Fatalf("errs %v names %v", errs, f.Names())
 	}
 }
+
+// TestFontsLoadWhenNeeded: only the built-in font is loaded at first; a
+// CJK character loads the fonts up to Noto Sans CJK, not Symbola.
+func TestFontsLoadWhenNeeded(t *testing.T) {
+	f, errs := LoadFonts(SystemFonts...)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if n := f.Names(); len(n) != 1 {
+		t.Fatalf("loaded at start: %v", n)
+	}
+	if !f.Has('a') || len(f.Names()) != 1 {
+		t.Fatalf("a Latin letter loaded %v", f.Names())
+	}
+	if !f.Has('中') {
+		t.Fatal("no face for 中")
+	}
+	if n := f.Names(); len(n) != 3 || !strings.Contains(n[2], "NotoSansCJK") {
+		t.Fatalf("after 中: %v", n)
+	}
+	if f.Has('\U000F0000') || len(f.Names()) != 4 || len(f.Errors()) != 0 {
+		t.Fatalf("a private-use character: %v %v", f.Names(), f.Errors())
+	}
+}

@@ -243,10 +243,18 @@ func addSettings(mux *http.ServeMux, s Settings) {
 		writeJSON(w, http.StatusOK, names)
 	})
 	mux.HandleFunc("POST /api/images", func(w http.ResponseWriter, r *http.Request) {
-		name, info, err := saveUpload(w, r, imagesDir(s.Config()))
+		c := s.Config()
+		name, info, err := saveUpload(w, r, imagesDir(c))
 		if err != nil {
 			writeError(w, uploadStatus(err), err)
 			return
+		}
+		// A preset showing a replaced image is rendered again.
+		if slices.ContainsFunc(c.Presets, func(p config.Preset) bool { return p.Image == filepath.Join(imagesDir(c), name) }) {
+			if _, err := s.Update(func(*config.Config) error { return nil }); err != nil {
+				writeError(w, http.StatusBadRequest, err)
+				return
+			}
 		}
 		writeJSON(w, http.StatusCreated, map[string]any{"image": name, "width": info.Width, "height": info.Height, "format": info.Format})
 	})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"image/jpeg"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -175,6 +176,30 @@ func (r *rig) upload(name string, data []byte) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
+// orangePixels counts the product image's orange in the outgoing picture.
+func (r *rig) orangePixels() int {
+	r.t.Helper()
+	jpg, err := r.a.Snapshot(context.Background(), 95)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	img, err := jpeg.Decode(bytes.NewReader(jpg))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	n := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			if cr>>8 > 200 && cg>>8 > 100 && cg>>8 < 180 && cb>>8 < 70 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // mutating lists every state-changing endpoint of the panel.
 var mutating = []struct{ method, path string }{
 	{"POST", "/api/presets/buy/show"},
@@ -301,6 +326,18 @@ func TestUploadsAndPresets(t *testing.T) {
 	}
 	if code, body := r.do("PUT", "/api/presets/buy", map[string]any{"name": "buy", "kind": "qr", "qr": "https://shop.example/2", "position": "center", "size": 0.5}, true, r.csrf); code != 200 {
 		t.Fatalf("edit: %d %s", code, body)
+	}
+	// Uploading a new picture under the same name shows it at once: the
+	// tall one covers much less of the picture than the wide one did.
+	wide := r.orangePixels()
+	if code, body := r.upload("tag.png", paneltest.ProductPNG(60, 200)); code != 201 || !strings.Contains(body, `"width": 60`) {
+		t.Fatalf("replacing the image: %d %s", code, body)
+	}
+	if s := r.a.Box().Scene(); s != "tag" {
+		t.Fatalf("after replacing its image the preset is off screen: %q", s)
+	}
+	if tall := r.orangePixels(); wide < 500 || tall*3 > wide {
+		t.Fatalf("orange pixels on the picture: %d with the wide image, %d with the tall one", wide, tall)
 	}
 	if code, _ := r.do("DELETE", "/api/presets/tag", nil, true, r.csrf); code != 200 {
 		t.Fatal("delete failed")

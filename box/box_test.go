@@ -3,6 +3,7 @@ package box
 import (
 	"bytes"
 	"context"
+	"github.com/pitchbox/pitchbox/internal/wait"
 	"image"
 	"image/jpeg"
 	"io"
@@ -80,11 +81,10 @@ func TestBoxShowClearRecord(t *testing.T) {
 	if d := diff(); d < 30 {
 		t.Fatalf("after clear the QR is still there (mean diff %.1f)", d)
 	}
+	// The recorder opens its file on the first keyframe.
+	wait.For(t, 5*time.Second, "the recorder to be live", func() bool { return b.Status().State == "live" })
 	st := b.Status()
-	for end := time.Now().Add(5 * time.Second); st.State != "live" && time.Now().Before(end); st = b.Status() {
-		time.Sleep(10 * time.Millisecond) // the recorder opens its file on the first keyframe
-	}
-	if st.State != "live" || st.LastAction == nil || st.LastAction.Action != "clear" {
+	if st.LastAction == nil || st.LastAction.Action != "clear" {
 		t.Fatalf("status %+v", st)
 	}
 	time.Sleep(500 * time.Millisecond)

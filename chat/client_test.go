@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/pitchbox/pitchbox/internal/wait"
 	"io"
 	"log/slog"
 	"net"
@@ -33,17 +34,6 @@ func run(t *testing.T, c *chat.Client) {
 	t.Cleanup(func() { cancel(); <-done })
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func ids(ms []chat.Message) string {
 	s := make([]string, len(ms))
 	for i, m := range ms {
@@ -58,20 +48,20 @@ func TestOrderNoDuplicatesAcrossReconnectAndDeletes(t *testing.T) {
 	c := &chat.Client{Endpoint: srv.WSURL(), Tokens: srv, Logger: quiet(),
 		Backoff: backoff.Backoff{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond}}
 	run(t, c)
-	waitFor(t, "connection", func() bool { return srv.Conns() == 1 })
+	wait.For(t, 5*time.Second, "connection", func() bool { return srv.Conns() == 1 })
 	for i := 1; i <= 5; i++ {
 		srv.Message(fmt.Sprintf("m%d", i), "buyer", fmt.Sprintf("hello %d", i))
 		time.Sleep(2 * time.Millisecond)
 	}
-	waitFor(t, "five messages", func() bool { return len(c.Messages()) == 5 })
+	wait.For(t, 5*time.Second, "five messages", func() bool { return len(c.Messages()) == 5 })
 	srv.DropAll()
-	waitFor(t, "reconnection", func() bool { return c.Status().Connects == 2 && srv.Conns() == 1 })
+	wait.For(t, 5*time.Second, "reconnection", func() bool { return c.Status().Connects == 2 && srv.Conns() == 1 })
 	// The server repeats the last ones after the reconnect.
 	for i := 4; i <= 8; i++ {
 		srv.Message(fmt.Sprintf("m%d", i), "buyer", fmt.Sprintf("hello %d", i))
 		time.Sleep(2 * time.Millisecond)
 	}
-	waitFor(t, "eight messages", func() bool { return len(c.Messages()) == 8 })
+	wait.For(t, 5*time.Second, "eight messages", func() bool { return len(c.Messages()) == 8 })
 	if got := ids(c.Messages()); got != "m1,m2,m3,m4,m5,m6,m7,m8" {
 		t.Fatalf("messages %s", got)
 	}
@@ -80,7 +70,7 @@ func TestOrderNoDuplicatesAcrossReconnectAndDeletes(t *testing.T) {
 	}
 	srv.Delete("m2", "MessageId")
 	srv.Delete("m7", "MessageID") // older servers' spelling
-	waitFor(t, "deletes", func() bool { return len(c.Messages()) == 6 })
+	wait.For(t, 5*time.Second, "deletes", func() bool { return len(c.Messages()) == 6 })
 	if got := ids(c.Messages()); got != "m1,m3,m4,m5,m6,m8" {
 		t.Fatalf("after deletes: %s", got)
 	}
@@ -88,7 +78,7 @@ func TestOrderNoDuplicatesAcrossReconnectAndDeletes(t *testing.T) {
 	if err := c.Send(context.Background(), "thanks!", nil); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "own message", func() bool { return len(c.Messages()) == 7 })
+	wait.For(t, 5*time.Second, "own message", func() bool { return len(c.Messages()) == 7 })
 	if err := c.Send(context.Background(), strings.Repeat("x", 501), nil); err == nil {
 		t.Fatal("a 501-character message was sent")
 	}
@@ -135,7 +125,7 @@ func TestExpiredSessionGets401AndReconnects(t *testing.T) {
 	c := &chat.Client{Endpoint: srv.WSURL(), Tokens: srv, Logger: quiet(), RenewBefore: time.Millisecond,
 		Backoff: backoff.Backoff{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond}}
 	run(t, c)
-	waitFor(t, "a reconnect after the 401", func() bool { return c.Status().Reconnects >= 1 && c.Status().Connected })
+	wait.For(t, 5*time.Second, "a reconnect after the 401", func() bool { return c.Status().Reconnects >= 1 && c.Status().Connected })
 	if !strings.Contains(c.Status().LastError, "401") {
 		t.Fatalf("last error %q, want the 401", c.Status().LastError)
 	}

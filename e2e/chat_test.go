@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"github.com/pitchbox/pitchbox/internal/wait"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -29,32 +30,22 @@ func TestChatThroughTheCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := startBox(t, cfg, sock)
-	wait := func(what string, cond func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s:\n%s", what, b.Log())
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	wait("chat connected", func() bool {
+	wait.For(t, 10*time.Second, "chat connected", func() bool {
 		st, err := b.Status()
 		c, _ := st["chat"].(map[string]any)
 		return err == nil && c["connected"] == true
 	})
 	room.Message("q1", "buyer42", "Is it waterproof?")
 	list := func() string { out, _ := b.CLI("chat"); return out }
-	wait("the buyer's question", func() bool { return strings.Contains(list(), "buyer42: Is it waterproof?") })
+	wait.For(t, 10*time.Second, "the buyer's question", func() bool { return strings.Contains(list(), "buyer42: Is it waterproof?") })
 	if _, err := b.CLI("chat", "send", "Yes, to 30 m!"); err != nil {
 		t.Fatal(err)
 	}
-	wait("the seller's answer", func() bool { return strings.Contains(list(), "seller: Yes, to 30 m!") })
+	wait.For(t, 10*time.Second, "the seller's answer", func() bool { return strings.Contains(list(), "seller: Yes, to 30 m!") })
 	if _, err := b.CLI("chat", "delete", "q1"); err != nil {
 		t.Fatal(err)
 	}
-	wait("the question deleted", func() bool { return !strings.Contains(list(), "waterproof") })
+	wait.For(t, 10*time.Second, "the question deleted", func() bool { return !strings.Contains(list(), "waterproof") })
 	if out, err := b.CLI("chat", "send", strings.Repeat("x", 501)); err == nil || !strings.Contains(out, "at most") && !strings.Contains(out, "1 to 500") {
 		t.Fatalf("a 501-character message: %v %s", err, out)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/pitchbox/pitchbox/chat/chattest"
 	"github.com/pitchbox/pitchbox/e2e/harness"
+	"github.com/pitchbox/pitchbox/internal/wait"
 	"github.com/pitchbox/pitchbox/ivs/ivstest"
 	"github.com/pitchbox/pitchbox/panel/paneltest"
 )
@@ -364,11 +365,7 @@ func TestChatPaneInBrowser(t *testing.T) {
 	defer closeBrowser()
 	u := &ui{t: t, ctx: ctx, base: base}
 	u.pair(b, false)
-	for end := time.Now().Add(10 * time.Second); room.Conns() == 0; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(end) {
-			t.Fatalf("the box never joined the chat room:\n%s", b.Log())
-		}
-	}
+	wait.For(t, 10*time.Second, "the box to join the chat room", func() bool { return room.Conns() > 0 })
 	room.Message("q1", "buyer42", "Is it waterproof? 🌊")
 	room.Message("q2", "spammer", "cheap watches here")
 	u.page("/chat", "chat")
@@ -387,11 +384,7 @@ func TestChatPaneInBrowser(t *testing.T) {
 		t.Fatal("the deleted message stayed on the page")
 	}
 	u.run(chromedp.Click(chromedp.CSS(`#messages li[data-id="q1"] button.kick`)))
-	for end := time.Now().Add(10 * time.Second); len(room.Disconnected()) == 0; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(end) {
-			t.Fatal("the room never got the disconnect")
-		}
-	}
+	wait.For(t, 10*time.Second, "the room to get the disconnect", func() bool { return len(room.Disconnected()) > 0 })
 	if got := room.Disconnected(); got[0] != "buyer42" {
 		t.Errorf("disconnected %v, want buyer42", got)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"github.com/pitchbox/pitchbox/internal/backoff"
+	"github.com/pitchbox/pitchbox/internal/wait"
 	"io"
 	"log/slog"
 	"strings"
@@ -108,17 +109,6 @@ func videoPacket(pts time.Duration, key bool) *encode.Packet {
 	return p
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func TestPublisherStartsAtKeyframeAndRestartsAfterDrop(t *testing.T) {
 	d := &fakeDest{}
 	var reqs int
@@ -136,7 +126,7 @@ func TestPublisherStartsAtKeyframeAndRestartsAfterDrop(t *testing.T) {
 	a := encode.NewPacket(encode.Audio)
 	a.PTS, a.DTS = time.Second+40*time.Millisecond, time.Second+40*time.Millisecond
 	p.Submit(a)
-	waitFor(t, "first session", func() bool {
+	wait.For(t, 5*time.Second, "first session", func() bool {
 		_, ss := d.state()
 		if len(ss) != 1 {
 			return false
@@ -158,9 +148,9 @@ func TestPublisherStartsAtKeyframeAndRestartsAfterDrop(t *testing.T) {
 	// The peer goes away: the publisher reconnects and restarts at a
 	// keyframe it asks for.
 	close(s0.done)
-	waitFor(t, "reconnecting", func() bool { return p.Status().Reconnects == 1 })
+	wait.For(t, 5*time.Second, "reconnecting", func() bool { return p.Status().Reconnects == 1 })
 	pts := 3 * time.Second
-	waitFor(t, "second session", func() bool {
+	wait.For(t, 5*time.Second, "second session", func() bool {
 		// Keep feeding: what arrives during the backoff is dropped.
 		p.Submit(videoPacket(pts, false))
 		p.Submit(videoPacket(pts+time.Millisecond, true))
@@ -197,7 +187,7 @@ func TestPublisherRejectedRetriesSlowly(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		p.Submit(videoPacket(time.Duration(i)*time.Second, true))
 	}
-	waitFor(t, "rejected", func() bool { return p.Status().State == Rejected })
+	wait.For(t, 5*time.Second, "rejected", func() bool { return p.Status().State == Rejected })
 	time.Sleep(50 * time.Millisecond)
 	if opens, _ := d.state(); opens != 1 {
 		t.Fatalf("%d attempts after a refusal, want 1 (retry is an hour away)", opens)
@@ -220,7 +210,7 @@ func TestPublisherQueueBoundedDropsToKeyframe(t *testing.T) {
 	})
 	defer p.Close()
 	p.Submit(videoPacket(0, true))
-	waitFor(t, "first failure", func() bool { return p.Status().State == Reconnecting })
+	wait.For(t, 5*time.Second, "first failure", func() bool { return p.Status().State == Reconnecting })
 	// While waiting out the backoff, the publisher drains and drops; the
 	// queue never holds more than QueueLen.
 	for i := 0; i < 1000; i++ {

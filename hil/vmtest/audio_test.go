@@ -4,6 +4,7 @@ package vmtest
 
 import (
 	"context"
+	"github.com/pitchbox/pitchbox/internal/wait"
 	"io"
 	"log/slog"
 	"math"
@@ -141,18 +142,18 @@ func TestMicUnplugAndReplug(t *testing.T) {
 	defer stop()
 	reason := func() string { return b.Status().Audio.SilentReason }
 	mic := func() bool { a := b.Status().Audio; return a.SilentReason == "" && strings.HasPrefix(a.Source, "hw:") }
-	waitFor(t, "the microphone", 5*time.Second, mic)
+	wait.For(t, 5*time.Second, "the microphone", mic)
 	sys := "/sys/bus/platform/drivers/snd_aloop/"
 	if err := os.WriteFile(sys+"unbind", []byte("snd_aloop.0"), 0o200); err != nil {
 		t.Fatal(err)
 	}
-	d := waitFor(t, "status to say the microphone is lost", 5*time.Second, func() bool { return strings.Contains(reason(), "lost") })
+	d := wait.For(t, 5*time.Second, "status to say the microphone is lost", func() bool { return strings.Contains(reason(), "lost") })
 	t.Logf("unplugged: %q after %v", reason(), d.Round(time.Millisecond))
 	encodedBefore := b.Status().Encoded
 	if err := os.WriteFile(sys+"bind", []byte("snd_aloop.0"), 0o200); err != nil {
 		t.Fatal(err)
 	}
-	d = waitFor(t, "the microphone back", 8*time.Second, mic)
+	d = wait.For(t, 8*time.Second, "the microphone back", mic)
 	t.Logf("plugged back: %s after %v", b.Status().Audio.Source, d.Round(time.Millisecond))
 	if b.Status().Encoded <= encodedBefore || b.Status().State != "live" {
 		t.Fatal("the stream stopped while the microphone was away")

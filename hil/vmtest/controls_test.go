@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/pitchbox/pitchbox/internal/wait"
 	"image"
 	"image/jpeg"
 	"io"
@@ -146,18 +147,6 @@ func overlayShown(t *testing.T, b *box.Box) bool {
 	return transitions >= 8
 }
 
-func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) time.Duration {
-	t.Helper()
-	start := time.Now()
-	for !cond() {
-		if time.Since(start) > within {
-			t.Fatalf("%s: not within %v", what, within)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return time.Since(start)
-}
-
 // TestGPIOButtonShowsPresetAndLEDFollows drives gpio-sim lines as buttons
 // of the 4-button layout and reads the status LED line back.
 func TestGPIOButtonShowsPresetAndLEDFollows(t *testing.T) {
@@ -173,7 +162,7 @@ func TestGPIOButtonShowsPresetAndLEDFollows(t *testing.T) {
 	}
 	// GPIO5 is "show 1".
 	chip.pull(t, 5, "pull-down")
-	d := waitFor(t, "the preset after pulling GPIO5", 2*time.Second, func() bool { return overlayShown(t, b) })
+	d := wait.For(t, 2*time.Second, "the preset after pulling GPIO5", func() bool { return overlayShown(t, b) })
 	chip.pull(t, 5, "pull-up")
 	t.Logf("GPIO5 pulled: preset on the composited frames after %v", d.Round(time.Millisecond))
 	if a := b.Status().LastAction; a == nil || a.Action != "show buy" || a.Source != "button GPIO5" {
@@ -184,16 +173,16 @@ func TestGPIOButtonShowsPresetAndLEDFollows(t *testing.T) {
 	chip.pull(t, 19, "pull-down")
 	time.Sleep(150 * time.Millisecond)
 	chip.pull(t, 19, "pull-up")
-	waitFor(t, "clear after GPIO19", 2*time.Second, func() bool { return !overlayShown(t, b) })
+	wait.For(t, 2*time.Second, "clear after GPIO19", func() bool { return !overlayShown(t, b) })
 
 	// Status LED on GPIO26: off idle, steady live, and the overlay LED on
 	// GPIO20 lit while an overlay is on.
-	waitFor(t, "status LED off while idle", time.Second, func() bool { return chip.value(t, 26) == "0" })
+	wait.For(t, time.Second, "status LED off while idle", func() bool { return chip.value(t, 26) == "0" })
 	// GPIO19 held is "live toggle".
 	chip.pull(t, 19, "pull-down")
 	time.Sleep(1200 * time.Millisecond)
 	chip.pull(t, 19, "pull-up")
-	waitFor(t, "live after a long press", 3*time.Second, func() bool { return b.Status().State == "live" })
+	wait.For(t, 3*time.Second, "live after a long press", func() bool { return b.Status().State == "live" })
 	for i := 0; i < 8; i++ {
 		if v := chip.value(t, 26); v != "1" {
 			t.Fatalf("status LED %s while live, want steady 1", v)
@@ -206,7 +195,7 @@ func TestGPIOButtonShowsPresetAndLEDFollows(t *testing.T) {
 	chip.pull(t, 5, "pull-down")
 	time.Sleep(100 * time.Millisecond)
 	chip.pull(t, 5, "pull-up")
-	waitFor(t, "overlay LED lit", time.Second, func() bool { return chip.value(t, 20) == "1" })
+	wait.For(t, time.Second, "overlay LED lit", func() bool { return chip.value(t, 20) == "1" })
 }
 
 // TestLEDBlinksWhileReconnecting points the box at a closed port.
@@ -220,7 +209,7 @@ func TestLEDBlinksWhileReconnecting(t *testing.T) {
 	if err := b.GoLive("test"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "reconnecting", 5*time.Second, func() bool { return b.Status().State == "reconnecting" })
+	wait.For(t, 5*time.Second, "reconnecting", func() bool { return b.Status().State == "reconnecting" })
 	seen := map[string]bool{}
 	for i := 0; i < 30; i++ {
 		seen[chip.value(t, 26)] = true
@@ -230,7 +219,7 @@ func TestLEDBlinksWhileReconnecting(t *testing.T) {
 		t.Fatalf("status LED values %v while reconnecting, want blinking", seen)
 	}
 	b.StopLive("test")
-	waitFor(t, "LED off after stop", time.Second, func() bool { return chip.value(t, 26) == "0" })
+	wait.For(t, time.Second, "LED off after stop", func() bool { return chip.value(t, 26) == "0" })
 }
 
 // uinput keypad.
@@ -306,10 +295,10 @@ func TestKeypadShowsPreset(t *testing.T) {
 		kp := newKeypad(t, "pitchbox test keypad")
 		time.Sleep(1500 * time.Millisecond) // the box looks for it every second
 		b.Clear("test")
-		waitFor(t, "cleared", time.Second, func() bool { return !overlayShown(t, b) })
+		wait.For(t, time.Second, "cleared", func() bool { return !overlayShown(t, b) })
 		kp.key(t, key1, 1)
 		kp.key(t, key1, 0)
-		d := waitFor(t, "preset after KEY_1", 2*time.Second, func() bool { return overlayShown(t, b) })
+		d := wait.For(t, 2*time.Second, "preset after KEY_1", func() bool { return overlayShown(t, b) })
 		if a := b.Status().LastAction; a == nil || a.Source != "key KEY_1" {
 			t.Fatalf("last action %+v", a)
 		}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"github.com/pitchbox/pitchbox/internal/wait"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -54,13 +55,8 @@ func TestUpdateRollsBack(t *testing.T) {
 	if err != nil || !restarted {
 		t.Fatalf("update: %v %v", restarted, err)
 	}
-	var b = first
-	for end := time.Now().Add(10 * time.Second); (b == nil || b == first) && time.Now().Before(end); b = a.Box() {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if b == nil || b == first {
-		t.Fatal("the box was not rebuilt")
-	}
+	wait.For(t, 10*time.Second, "the box to be rebuilt", func() bool { b := a.Box(); return b != nil && b != first })
+	b := a.Box()
 	if !strings.Contains(a.ApplyError(), "undone") || a.Config().Encoder.Backend != "x264" {
 		t.Fatalf("apply error %q, backend %q", a.ApplyError(), a.Config().Encoder.Backend)
 	}

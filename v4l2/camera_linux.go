@@ -160,27 +160,27 @@ func (c *Camera) Next(ctx context.Context) (*frame.Frame, error) {
 		}
 		n, err := unix.Poll(c.pfd[:], 100)
 		if err != nil && err != syscall.EINTR {
-			return nil, c.wrap("poll", err)
+			return nil, c.dev.wrap("poll", err)
 		}
 		if n == 0 || err == syscall.EINTR {
 			continue
 		}
 		if c.pfd[0].Revents&(unix.POLLERR|unix.POLLHUP|unix.POLLNVAL) != 0 && c.pfd[0].Revents&unix.POLLIN == 0 {
-			return nil, c.wrap("poll", syscall.ENODEV)
+			return nil, c.dev.wrap("poll", syscall.ENODEV)
 		}
 		b := Buffer{Type: BufTypeVideoCapture, Memory: MemoryMMAP}
 		if err := c.dev.ioctl(VIDIOC_DQBUF, unsafe.Pointer(&b)); err != nil {
 			if err == syscall.EAGAIN {
 				continue
 			}
-			return nil, c.wrap("dequeue", err)
+			return nil, c.dev.wrap("dequeue", err)
 		}
 		f := c.fill(&b)
 		if err := c.dev.ioctl(VIDIOC_QBUF, unsafe.Pointer(&b)); err != nil {
 			if f != nil {
 				f.Release()
 			}
-			return nil, c.wrap("queue", err)
+			return nil, c.dev.wrap("queue", err)
 		}
 		if f != nil {
 			return f, nil
@@ -224,13 +224,6 @@ func (c *Camera) fill(b *Buffer) *frame.Frame {
 		f.PTS = frame.Now()
 	}
 	return f
-}
-
-func (c *Camera) wrap(op string, err error) error {
-	if isGone(err) {
-		return fmt.Errorf("v4l2: %s: %s: %w (%v)", c.dev.path, op, frame.ErrDeviceLost, err)
-	}
-	return fmt.Errorf("v4l2: %s: %s: %w", c.dev.path, op, err)
 }
 
 // Close implements frame.Source: STREAMOFF, unmap, REQBUFS 0, close. It
@@ -313,4 +306,4 @@ func (c *Camera) Controls() ([]ControlInfo, error) { return c.dev.Controls() }
 
 // SetControl sets one of the camera's controls and returns what the driver
 // kept.
-func (c *Camera) SetControl(id uint32, v int32) (int32, error) { return c.dev.SetUserControl(id, v) }
+func (c *Camera) SetControl(id uint32, v int32) (int32, error) { return c.dev.SetControl(id, v) }

@@ -7,6 +7,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/pitchbox/pitchbox/frame"
 )
 
 // Device is an open V4L2 node.
@@ -113,12 +115,13 @@ func (d *Device) frameRates(f FourCC, w, h uint32) []float64 {
 	}
 }
 
-// SetControl sets one control through the extended-control API and reads
+// SetControl sets one control of any class (codec settings, a camera's
+// brightness, exposure …) through the extended-control API and reads
 // back the value the driver keeps.
 func (d *Device) SetControl(id uint32, v int32) (int32, error) {
 	c := [1]ExtControl{{ID: id}}
 	c[0].SetInt(v)
-	ec := ExtControls{Which: CtrlClassCodec, Count: 1, Controls: uintptr(unsafe.Pointer(&c[0]))}
+	ec := ExtControls{Which: CtrlWhichCurVal, Count: 1, Controls: uintptr(unsafe.Pointer(&c[0]))}
 	err := d.ioctl(VIDIOC_S_EXT_CTRLS, unsafe.Pointer(&ec))
 	if err != nil {
 		return 0, fmt.Errorf("v4l2: %s: set control %#x = %d: %w", d.path, id, v, err)
@@ -130,7 +133,7 @@ func (d *Device) SetControl(id uint32, v int32) (int32, error) {
 // GetControl reads one control.
 func (d *Device) GetControl(id uint32) (int32, error) {
 	c := [1]ExtControl{{ID: id}}
-	ec := ExtControls{Which: CtrlClassCodec, Count: 1, Controls: uintptr(unsafe.Pointer(&c[0]))}
+	ec := ExtControls{Which: CtrlWhichCurVal, Count: 1, Controls: uintptr(unsafe.Pointer(&c[0]))}
 	if err := d.ioctl(VIDIOC_G_EXT_CTRLS, unsafe.Pointer(&ec)); err != nil {
 		return 0, fmt.Errorf("v4l2: %s: get control %#x: %w", d.path, id, err)
 	}
@@ -141,6 +144,15 @@ func (d *Device) GetControl(id uint32) (int32, error) {
 func (d *Device) HasControl(id uint32) bool {
 	q := QueryCtrl{ID: id}
 	return d.ioctl(VIDIOC_QUERYCTRL, unsafe.Pointer(&q)) == nil
+}
+
+// wrap names the device and the operation in err, and marks errors that
+// mean the device went away with frame.ErrDeviceLost.
+func (d *Device) wrap(op string, err error) error {
+	if isGone(err) {
+		return fmt.Errorf("v4l2: %s: %s: %w (%v)", d.path, op, frame.ErrDeviceLost, err)
+	}
+	return fmt.Errorf("v4l2: %s: %s: %w", d.path, op, err)
 }
 
 // isGone reports errors that mean the device went away.
@@ -174,10 +186,8 @@ func (d *Device) Controls() ([]ControlInfo, error) {
 		if !ok {
 			continue
 		}
-		c := [1]ExtControl{{ID: q.ID}}
-		ec := ExtControls{Which: CtrlWhichCurVal, Count: 1, Controls: uintptr(unsafe.Pointer(&c[0]))}
-		if err := d.ioctl(VIDIOC_G_EXT_CTRLS, unsafe.Pointer(&ec)); err == nil {
-			ci.Value = c[0].Int()
+		if v, err := d.GetControl(q.ID); err == nil {
+			ci.Value = v
 		}
 		if q.Type == CtrlTypeMenu || q.Type == CtrlTypeIntegerMenu {
 			ci.Menu = d.menu(&q)
@@ -198,20 +208,4 @@ func (d *Device) menu(q *QueryCtrl) []MenuItem {
 		items = append(items, MenuItem{Index: i, Name: menuName(&m, q.Type == CtrlTypeIntegerMenu)})
 	}
 	return items
-}
-
-// SetUserControl sets a control of any class (a camera's brightness,
-// exposure, focus …) and reads back what the driver kept.
-func (d *Device) SetUserControl(id uint32, v int32) (int32, error) {
-	c := [1]ExtControl{{ID: id}}
-	c[0].SetInt(v)
-	ec := ExtControls{Which: CtrlWhichCurVal, Count: 1, Controls: uintptr(unsafe.Pointer(&c[0]))}
-	if err := d.ioctl(VIDIOC_S_EXT_CTRLS, unsafe.Pointer(&ec)); err != nil {
-		return 0, fmt.Errorf("v4l2: %s: set control %#x = %d: %w", d.path, id, v, err)
-	}
-	c[0].SetInt(0)
-	if err := d.ioctl(VIDIOC_G_EXT_CTRLS, unsafe.Pointer(&ec)); err != nil {
-		return 0, fmt.Errorf("v4l2: %s: get control %#x: %w", d.path, id, err)
-	}
-	return c[0].Int(), nil
 }

@@ -322,7 +322,7 @@ func (m *M2M) Queue(f *frame.Frame, timeout time.Duration, deliver func(*Coded))
 	runtime.KeepAlive(&m.planes)
 	if err != nil {
 		m.outFree = append(m.outFree, i)
-		return m.wrap("queue picture", err)
+		return m.dev.wrap("queue picture", err)
 	}
 	return nil
 }
@@ -341,7 +341,7 @@ func (m *M2M) poll(timeout time.Duration, deliver func(*Coded)) error {
 	}
 	n, err := unix.Poll(m.pfd[:], ms)
 	if err != nil && err != syscall.EINTR {
-		return m.wrap("poll", err)
+		return m.dev.wrap("poll", err)
 	}
 	if n == 0 {
 		return nil
@@ -362,7 +362,7 @@ func (m *M2M) reap(deliver func(*Coded)) error {
 			if err == syscall.EAGAIN || err == syscall.EPIPE || err == syscall.EINVAL {
 				break
 			}
-			return m.wrap("dequeue picture", err)
+			return m.dev.wrap("dequeue picture", err)
 		}
 		m.outFree = append(m.outFree, b.Index)
 	}
@@ -374,7 +374,7 @@ func (m *M2M) reap(deliver func(*Coded)) error {
 			if err == syscall.EAGAIN || err == syscall.EPIPE {
 				return nil
 			}
-			return m.wrap("dequeue coded", err)
+			return m.dev.wrap("dequeue coded", err)
 		}
 		used := b.BytesUsed
 		if m.mplane {
@@ -408,7 +408,7 @@ func (m *M2M) reap(deliver func(*Coded)) error {
 func (m *M2M) Drain(timeout time.Duration, deliver func(*Coded)) error {
 	cmd := EncoderCmd{Cmd: EncCmdStop}
 	if err := m.dev.ioctl(VIDIOC_ENCODER_CMD, unsafe.Pointer(&cmd)); err != nil {
-		return m.wrap("encoder stop", err)
+		return m.dev.wrap("encoder stop", err)
 	}
 	deadline := time.Now().Add(timeout)
 	for !m.stopped {
@@ -429,14 +429,14 @@ func (m *M2M) Drain(timeout time.Duration, deliver func(*Coded)) error {
 func (m *M2M) Start() error {
 	cmd := EncoderCmd{Cmd: EncCmdStart}
 	if err := m.dev.ioctl(VIDIOC_ENCODER_CMD, unsafe.Pointer(&cmd)); err != nil {
-		return m.wrap("encoder start", err)
+		return m.dev.wrap("encoder start", err)
 	}
 	t := int32(m.capT)
 	if err := m.dev.ioctl(VIDIOC_STREAMOFF, unsafe.Pointer(&t)); err != nil {
-		return m.wrap("restart coded queue", err)
+		return m.dev.wrap("restart coded queue", err)
 	}
 	if err := m.dev.ioctl(VIDIOC_STREAMON, unsafe.Pointer(&t)); err != nil {
-		return m.wrap("restart coded queue", err)
+		return m.dev.wrap("restart coded queue", err)
 	}
 	for i := range m.cap {
 		if err := m.queueCapture(uint32(i)); err != nil {
@@ -449,13 +449,6 @@ func (m *M2M) Start() error {
 
 // SetControl sets a control while running and returns the value kept.
 func (m *M2M) SetControl(id uint32, v int32) (int32, error) { return m.dev.SetControl(id, v) }
-
-func (m *M2M) wrap(op string, err error) error {
-	if isGone(err) {
-		return fmt.Errorf("v4l2: %s: %s: %w (%v)", m.dev.path, op, frame.ErrDeviceLost, err)
-	}
-	return fmt.Errorf("v4l2: %s: %s: %w", m.dev.path, op, err)
-}
 
 // Close stops both queues, unmaps and frees the buffers, and closes the
 // node.

@@ -3,7 +3,6 @@ package box
 import (
 	"bytes"
 	"context"
-	"github.com/pitchbox/pitchbox/internal/wait"
 	"image"
 	"image/jpeg"
 	"io"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/pitchbox/pitchbox/config"
 	"github.com/pitchbox/pitchbox/encode/x264"
+	"github.com/pitchbox/pitchbox/internal/wait"
 )
 
 func testConfig(t *testing.T) *config.Config {

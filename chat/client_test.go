@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/pitchbox/pitchbox/internal/wait"
 	"io"
 	"log/slog"
 	"net"
@@ -22,6 +21,7 @@ import (
 	"github.com/pitchbox/pitchbox/chat"
 	"github.com/pitchbox/pitchbox/chat/chattest"
 	"github.com/pitchbox/pitchbox/internal/backoff"
+	"github.com/pitchbox/pitchbox/internal/wait"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -3,12 +3,12 @@ package display_test
 import (
 	"context"
 	"fmt"
-	"github.com/pitchbox/pitchbox/display"
 	"image"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/pitchbox/pitchbox/display"
 	"github.com/pitchbox/pitchbox/display/text"
 	"github.com/pitchbox/pitchbox/frame"
 )

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"github.com/pitchbox/pitchbox/display"
 	"image"
 	"image/png"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/pitchbox/pitchbox/display"
 	"github.com/pitchbox/pitchbox/display/displaytest"
 	"github.com/pitchbox/pitchbox/display/text"
 	"github.com/pitchbox/pitchbox/frame"

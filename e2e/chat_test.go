@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"github.com/pitchbox/pitchbox/internal/wait"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/pitchbox/pitchbox/chat/chattest"
 	"github.com/pitchbox/pitchbox/e2e/harness"
+	"github.com/pitchbox/pitchbox/internal/wait"
 )
 
 // TestChatThroughTheCLI connects the box to a fake IVS Chat room (tokens

@@ -2,7 +2,6 @@ package stream
 
 import (
 	"context"
-	"github.com/pitchbox/pitchbox/internal/backoff"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/pitchbox/pitchbox/encode"
 	"github.com/pitchbox/pitchbox/encode/h264"
+	"github.com/pitchbox/pitchbox/internal/backoff"
 )
 
 // Options tune a Publisher. Zero values take the defaults.

@@ -3,8 +3,6 @@ package stream
 import (
 	"context"
 	"errors"
-	"github.com/pitchbox/pitchbox/internal/backoff"
-	"github.com/pitchbox/pitchbox/internal/wait"
 	"io"
 	"log/slog"
 	"strings"
@@ -13,6 +11,8 @@ import (
 	"time"
 
 	"github.com/pitchbox/pitchbox/encode"
+	"github.com/pitchbox/pitchbox/internal/backoff"
+	"github.com/pitchbox/pitchbox/internal/wait"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))

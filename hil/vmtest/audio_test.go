@@ -4,7 +4,6 @@ package vmtest
 
 import (
 	"context"
-	"github.com/pitchbox/pitchbox/internal/wait"
 	"io"
 	"log/slog"
 	"math"
@@ -19,6 +18,7 @@ import (
 	"github.com/pitchbox/pitchbox/audio"
 	"github.com/pitchbox/pitchbox/box"
 	"github.com/pitchbox/pitchbox/config"
+	"github.com/pitchbox/pitchbox/internal/wait"
 )
 
 // goertzel returns the power of freq in x (sampled at rate).

@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/pitchbox/pitchbox/internal/wait"
 	"image"
 	"image/jpeg"
 	"io"
@@ -24,6 +23,7 @@ import (
 	"github.com/pitchbox/pitchbox/config"
 	"github.com/pitchbox/pitchbox/encode"
 	"github.com/pitchbox/pitchbox/encode/m2m"
+	"github.com/pitchbox/pitchbox/internal/wait"
 	"github.com/pitchbox/pitchbox/v4l2"
 )
 

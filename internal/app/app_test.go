@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"github.com/pitchbox/pitchbox/internal/wait"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/pitchbox/pitchbox/config"
 	"github.com/pitchbox/pitchbox/encode/x264"
+	"github.com/pitchbox/pitchbox/internal/wait"
 )
 
 func testApp(t *testing.T) (*App, string) {

@@ -6,12 +6,9 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/ivschat"
-	"github.com/aws/aws-sdk-go-v2/service/ivschat/types"
-
 	"github.com/pitchbox/pitchbox/chat"
 	"github.com/pitchbox/pitchbox/config"
+	"github.com/pitchbox/pitchbox/ivs"
 )
 
 // ErrNoChat is returned by chat actions when no room is configured.
@@ -33,23 +30,20 @@ func newChat(c config.Chat, acct config.AWS, log *slog.Logger) (*chat.Client, er
 	if c.TokenURL != "" {
 		tokens = &chat.URLTokens{URL: c.TokenURL}
 	} else {
-		id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+		id, secret, session := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"), os.Getenv("AWS_SESSION_TOKEN")
 		if (id == "" || secret == "") && acct.AccessKeyID != "" {
 			// The account saved from the panel's Destination page.
 			s, err := acct.Secret()
 			if err != nil {
 				return nil, err
 			}
-			id, secret = acct.AccessKeyID, s
+			id, secret, session = acct.AccessKeyID, s, ""
 		}
 		if id == "" || secret == "" {
 			return nil, &config.Error{Key: "chat.room_arn", Msg: "needs AWS credentials: [aws] access_key_id and secret_access_key_file, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or use chat.token_url)"}
 		}
-		client := ivschat.New(ivschat.Options{Region: c.ChatRegion(),
-			Credentials: credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN"))})
-		tokens = &chat.AWSTokens{Client: client, RoomARN: c.RoomARN, UserID: c.UserID,
-			Capabilities: []types.ChatTokenCapability{types.ChatTokenCapabilitySendMessage,
-				types.ChatTokenCapabilityDeleteMessage, types.ChatTokenCapabilityDisconnectUser}}
+		tokens = ivs.NewChatTokens(ivs.Account{AccessKeyID: id, SecretAccessKey: secret,
+			SessionToken: session, Region: c.ChatRegion()}, c.RoomARN, c.UserID)
 	}
 	return &chat.Client{Endpoint: endpoint, Tokens: tokens, Logger: log}, nil
 }

@@ -2,7 +2,6 @@ package chat_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,11 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/ivschat"
-	"github.com/aws/aws-sdk-go-v2/service/ivschat/types"
 
 	"github.com/pitchbox/pitchbox/chat"
 	"github.com/pitchbox/pitchbox/chat/chattest"
@@ -162,51 +156,6 @@ func TestUnreachableIsRetriedWithBackoff(t *testing.T) {
 type tokenFunc func(context.Context) (chat.Token, error)
 
 func (f tokenFunc) Token(ctx context.Context) (chat.Token, error) { return f(ctx) }
-
-// TestAWSTokensThroughTheSDK serves CreateChatToken locally and calls it
-// through aws-sdk-go-v2 with a custom BaseEndpoint.
-func TestAWSTokensThroughTheSDK(t *testing.T) {
-	var body map[string]any
-	var auth string
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/CreateChatToken" || r.Method != http.MethodPost {
-			http.Error(w, "not found", 404)
-			return
-		}
-		auth = r.Header.Get("Authorization")
-		json.NewDecoder(r.Body).Decode(&body)
-		if body["roomIdentifier"] == "arn:aws:ivschat:us-west-2:123:room/missing" {
-			w.Header().Set("X-Amzn-Errortype", "ResourceNotFoundException")
-			w.WriteHeader(404)
-			w.Write([]byte(`{"message":"room not found"}`))
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"token":"tok-aws","tokenExpirationTime":"%s","sessionExpirationTime":"%s"}`,
-			time.Now().Add(time.Minute).UTC().Format(time.RFC3339), time.Now().Add(3*time.Hour).UTC().Format(time.RFC3339))
-	}))
-	defer api.Close()
-	client := ivschat.New(ivschat.Options{
-		Region: "us-west-2", BaseEndpoint: aws.String(api.URL),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret-key-example", ""),
-	})
-	src := &chat.AWSTokens{Client: client, RoomARN: "arn:aws:ivschat:us-west-2:123:room/abc", UserID: "pitchbox",
-		Capabilities: []types.ChatTokenCapability{types.ChatTokenCapabilitySendMessage, types.ChatTokenCapabilityDeleteMessage}}
-	tok, err := src.Token(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tok.Value != "tok-aws" || time.Until(tok.SessionExpires) < 2*time.Hour {
-		t.Fatalf("token %+v", tok)
-	}
-	if body["userId"] != "pitchbox" || !strings.HasPrefix(auth, "AWS4-HMAC-SHA256") {
-		t.Fatalf("request %v, auth %q", body, auth)
-	}
-	src.RoomARN = "arn:aws:ivschat:us-west-2:123:room/missing"
-	if _, err := src.Token(context.Background()); err == nil || !strings.Contains(err.Error(), "room not found") {
-		t.Fatalf("missing room: %v", err)
-	}
-}
 
 func TestURLTokens(t *testing.T) {
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

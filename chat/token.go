@@ -7,10 +7,6 @@ import (
 	"io"
 	"net/http"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ivschat"
-	"github.com/aws/aws-sdk-go-v2/service/ivschat/types"
 )
 
 // Token is a single-use chat token and when its session ends.
@@ -22,39 +18,6 @@ type Token struct {
 // TokenSource gives a fresh token for every connection.
 type TokenSource interface {
 	Token(ctx context.Context) (Token, error)
-}
-
-// AWSTokens asks IVS (CreateChatToken) for tokens.
-type AWSTokens struct {
-	Client         *ivschat.Client
-	RoomARN        string
-	UserID         string
-	Capabilities   []types.ChatTokenCapability
-	SessionMinutes int32
-	Attributes     map[string]string
-}
-
-// Token implements TokenSource.
-func (a *AWSTokens) Token(ctx context.Context) (Token, error) {
-	mins := a.SessionMinutes
-	if mins == 0 {
-		mins = 180
-	}
-	out, err := a.Client.CreateChatToken(ctx, &ivschat.CreateChatTokenInput{
-		RoomIdentifier: aws.String(a.RoomARN), UserId: aws.String(a.UserID),
-		Capabilities: a.Capabilities, SessionDurationInMinutes: aws.Int32(mins), Attributes: a.Attributes,
-	})
-	if err != nil {
-		return Token{}, fmt.Errorf("chat: CreateChatToken: %w", err)
-	}
-	t := Token{Value: aws.ToString(out.Token)}
-	if out.SessionExpirationTime != nil {
-		t.SessionExpires = *out.SessionExpirationTime
-	}
-	if t.Value == "" {
-		return Token{}, fmt.Errorf("chat: CreateChatToken returned no token")
-	}
-	return t, nil
 }
 
 // URLTokens gets tokens from the seller's backend: a POST to URL answering

@@ -1,8 +1,10 @@
-// Package ivs finds a channel's ingest server and stream key through the
-// Amazon IVS API (GetChannel, ListStreamKeys, GetStreamKey), so a seller
-// can give AWS credentials and a channel ARN instead of copying both by
-// hand. The stream key it returns is a secret: callers store it in a 0600
-// file and never echo it.
+// Package ivs holds pitchbox's calls to the AWS control plane: it finds a
+// channel's ingest server and stream key (GetChannel, ListStreamKeys,
+// GetStreamKey), so a seller can give AWS credentials and a channel ARN
+// instead of copying both by hand, and it makes IVS Chat tokens
+// (CreateChatToken) for the chat client. The stream key and tokens it
+// returns are secrets: callers store them in 0600 files or memory and
+// never echo them; the SDK puts no credentials in its errors.
 package ivs
 
 import (
@@ -22,7 +24,9 @@ import (
 type Account struct {
 	AccessKeyID     string
 	SecretAccessKey string
-	Region          string
+	// SessionToken is for temporary credentials ("" for an access key).
+	SessionToken string
+	Region       string
 	// Endpoint overrides the regional IVS endpoint ("" for AWS's).
 	Endpoint string
 }
@@ -66,11 +70,7 @@ func Discover(ctx context.Context, a Account, channelARN string) (Ingest, error)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	cfg := aws.Config{
-		Region:      a.Region,
-		Credentials: credentials.NewStaticCredentialsProvider(a.AccessKeyID, a.SecretAccessKey, ""),
-	}
-	c := ivs.NewFromConfig(cfg, func(o *ivs.Options) {
+	c := ivs.NewFromConfig(a.config(), func(o *ivs.Options) {
 		if a.Endpoint != "" {
 			o.BaseEndpoint = aws.String(a.Endpoint)
 		}
@@ -102,6 +102,14 @@ func Discover(ctx context.Context, a Account, channelARN string) (Ingest, error)
 		StreamKey:   aws.ToString(k.StreamKey.Value),
 		ChannelName: aws.ToString(ch.Channel.Name),
 	}, nil
+}
+
+// config is the SDK configuration for a.
+func (a Account) config() aws.Config {
+	return aws.Config{
+		Region:      a.Region,
+		Credentials: credentials.NewStaticCredentialsProvider(a.AccessKeyID, a.SecretAccessKey, a.SessionToken),
+	}
 }
 
 // apiError shortens the SDK's error to what a seller can act on. It never

@@ -2,8 +2,13 @@ package ivs
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pitchbox/pitchbox/ivs/ivstest"
 )
@@ -39,5 +44,50 @@ func TestDiscoverErrors(t *testing.T) {
 	_, err = Discover(context.Background(), Account{Region: "us-west-2"}, "nope")
 	if err == nil || !strings.Contains(err.Error(), "access key ID") || !strings.Contains(err.Error(), "channel ARN") {
 		t.Fatalf("missing fields: %v", err)
+	}
+}
+
+// TestChatTokens serves CreateChatToken locally and calls it through
+// aws-sdk-go-v2 with a custom BaseEndpoint: the request is signed, names
+// the room, the user and the moderator's capabilities, and API errors are
+// reported with their code.
+func TestChatTokens(t *testing.T) {
+	var body map[string]any
+	var auth string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/CreateChatToken" || r.Method != http.MethodPost {
+			http.Error(w, "not found", 404)
+			return
+		}
+		auth = r.Header.Get("Authorization")
+		json.NewDecoder(r.Body).Decode(&body)
+		if body["roomIdentifier"] == "arn:aws:ivschat:us-west-2:123:room/missing" {
+			w.Header().Set("X-Amzn-Errortype", "ResourceNotFoundException")
+			w.WriteHeader(404)
+			w.Write([]byte(`{"message":"room not found"}`))
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"token":"tok-aws","tokenExpirationTime":"%s","sessionExpirationTime":"%s"}`,
+			time.Now().Add(time.Minute).UTC().Format(time.RFC3339), time.Now().Add(3*time.Hour).UTC().Format(time.RFC3339))
+	}))
+	defer api.Close()
+	a := Account{AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: "secret-key-example", Region: "us-west-2", Endpoint: api.URL}
+	src := NewChatTokens(a, "arn:aws:ivschat:us-west-2:123:room/abc", "pitchbox")
+	tok, err := src.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.Value != "tok-aws" || time.Until(tok.SessionExpires) < 2*time.Hour {
+		t.Fatalf("token %+v", tok)
+	}
+	caps := fmt.Sprint(body["capabilities"])
+	if body["userId"] != "pitchbox" || !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/") ||
+		!strings.Contains(caps, "SEND_MESSAGE") || !strings.Contains(caps, "DELETE_MESSAGE") || !strings.Contains(caps, "DISCONNECT_USER") {
+		t.Fatalf("request %v, auth %q", body, auth)
+	}
+	missing := NewChatTokens(a, "arn:aws:ivschat:us-west-2:123:room/missing", "pitchbox")
+	if _, err := missing.Token(context.Background()); err == nil || !strings.Contains(err.Error(), "ResourceNotFound") || !strings.Contains(err.Error(), "room not found") {
+		t.Fatalf("missing room: %v", err)
 	}
 }

@@ -377,7 +377,6 @@ func addSettings(mux *http.ServeMux, s Settings) {
 		writeJSON(w, http.StatusOK, out)
 	})
 	mux.HandleFunc("PUT /api/camera", func(w http.ResponseWriter, r *http.Request) {
-		var req config.Camera
 		var body struct {
 			Device string `json:"device"`
 			Width  int    `json:"width"`
@@ -388,8 +387,10 @@ func addSettings(mux *http.ServeMux, s Settings) {
 			writeError(w, http.StatusBadRequest, err)
 			return
 		}
-		req = config.Camera{Device: body.Device, Width: body.Width, Height: body.Height, FPS: body.FPS}
-		update(w, s, func(c *config.Config) error { c.Camera = req; return nil })
+		update(w, s, func(c *config.Config) error {
+			c.Camera = config.Camera{Device: body.Device, Width: body.Width, Height: body.Height, FPS: body.FPS}
+			return nil
+		})
 	})
 	mux.HandleFunc("PUT /api/camera/controls/{id}", func(w http.ResponseWriter, r *http.Request) {
 		id, err := strconv.ParseUint(r.PathValue("id"), 0, 32)

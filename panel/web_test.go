@@ -22,6 +22,7 @@ import (
 	"github.com/pitchbox/pitchbox/config"
 	"github.com/pitchbox/pitchbox/encode/x264"
 	"github.com/pitchbox/pitchbox/internal/app"
+	"github.com/pitchbox/pitchbox/internal/wait"
 	"github.com/pitchbox/pitchbox/ivs/ivstest"
 	"github.com/pitchbox/pitchbox/panel"
 	"github.com/pitchbox/pitchbox/panel/auth"
@@ -73,8 +74,9 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	r := &rig{t: t, state: c.StateDir, log: &syncBuf{}}
-	log := slog.New(slog.NewTextHandler(r.log, nil))
-	r.a = app.New(filepath.Join(c.StateDir, "pitchbox.toml"), c, log, nil)
+	ring := app.NewLogRing(200)
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(r.log, ring), nil))
+	r.a = app.New(filepath.Join(c.StateDir, "pitchbox.toml"), c, log, ring)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.a.Run(ctx, nil) }()
@@ -469,5 +471,48 @@ func TestReachableAddr(t *testing.T) {
 	}
 	if got := panel.ReachableAddr(":8080"); strings.HasPrefix(got, ":") || !strings.HasSuffix(got, ":8080") {
 		t.Errorf(":8080 became %q, want HOST:8080", got)
+	}
+}
+
+// TestCameraAndSystem: camera settings are validated, saved and applied
+// by rebuilding the box; controls need a camera; the System page's log
+// and restart work.
+func TestCameraAndSystem(t *testing.T) {
+	r := newRig(t)
+	first := r.a.Box()
+	if code, body := r.do("PUT", "/api/camera", map[string]any{"device": "testpattern", "width": 640, "height": 360, "fps": 500}, true, r.csrf); code != 400 || !strings.Contains(body, "camera.fps") {
+		t.Fatalf("bad fps: %d %s", code, body)
+	}
+	if code, body := r.do("PUT", "/api/camera", map[string]any{"device": "testpattern", "width": 640, "height": 360, "fps": 15}, true, r.csrf); code != 200 || !strings.Contains(body, `"restarting": true`) {
+		t.Fatalf("camera: %d %s", code, body)
+	}
+	wait.For(t, 10*time.Second, "the box rebuilt at 640x360", func() bool {
+		b := r.a.Box()
+		if b == nil || b == first {
+			return false
+		}
+		w, h := b.Size()
+		return w == 640 && h == 360
+	})
+	if saved, err := config.Load(filepath.Join(r.state, "pitchbox.toml")); err != nil || saved.Camera.FPS != 15 {
+		t.Fatalf("saved camera: %v %+v", err, saved)
+	}
+	_, cam := r.do("GET", "/api/camera", nil, true, "")
+	if !strings.Contains(cam, `"width": 640`) || !strings.Contains(cam, "no camera is open") {
+		t.Errorf("camera view %s", cam)
+	}
+	if code, body := r.do("PUT", "/api/camera/controls/9963776", map[string]int{"value": 1}, true, r.csrf); code != 409 || !strings.Contains(body, "no camera") {
+		t.Errorf("control without a camera: %d %s", code, body)
+	}
+	if code, body := r.do("PUT", "/api/camera/controls/brightness", map[string]int{"value": 1}, true, r.csrf); code != 400 || !strings.Contains(body, "not a number") {
+		t.Errorf("control id: %d %s", code, body)
+	}
+	second := r.a.Box()
+	if code, _ := r.do("POST", "/api/system/restart", nil, true, r.csrf); code != 202 {
+		t.Fatalf("restart: %d", code)
+	}
+	wait.For(t, 10*time.Second, "the box restarted", func() bool { b := r.a.Box(); return b != nil && b != second })
+	if _, body := r.do("GET", "/api/system", nil, true, ""); !strings.Contains(body, "restarting the box") {
+		t.Errorf("system log lines lack the restart: %s", body)
 	}
 }

@@ -277,17 +277,9 @@ func cmdChat(args []string, stdout io.Writer) error {
 	}
 	switch {
 	case len(a) == 0:
-		body, err := c.Do("GET", "/api/chat/messages")
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			_, err = stdout.Write(body)
-			return err
-		}
 		var ms []chat.Message
-		if err := json.Unmarshal(body, &ms); err != nil {
-			return fmt.Errorf("chat: unreadable answer: %w", err)
+		if done, err := getJSON(c, "/api/chat/messages", *asJSON, stdout, &ms); done || err != nil {
+			return err
 		}
 		for _, m := range ms {
 			fmt.Fprintf(stdout, "%s  %s: %s  [%s]\n", m.SendTime.Local().Format("15:04:05"), m.Sender.UserID, m.Content, m.ID)
@@ -382,20 +374,29 @@ func cmdStatus(args []string, stdout io.Writer) error {
 	if len(pos) > 0 {
 		return &usageError{"status: takes no arguments"}
 	}
-	body, err := c.Do("GET", "/api/status")
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		_, err = stdout.Write(body)
-		return err
-	}
 	var st box.Status
-	if err := json.Unmarshal(body, &st); err != nil {
-		return fmt.Errorf("status: unreadable answer: %w", err)
+	if done, err := getJSON(c, "/api/status", *asJSON, stdout, &st); done || err != nil {
+		return err
 	}
 	printStatus(stdout, st)
 	return nil
+}
+
+// getJSON fetches path from the box. With raw it copies the answer to
+// stdout and reports done; otherwise it decodes the answer into v.
+func getJSON(c *panel.Client, path string, raw bool, stdout io.Writer, v any) (done bool, err error) {
+	body, err := c.Do("GET", path)
+	if err != nil {
+		return false, err
+	}
+	if raw {
+		_, err = stdout.Write(body)
+		return true, err
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return false, fmt.Errorf("pitchbox: unreadable answer from %s: %w", path, err)
+	}
+	return false, nil
 }
 
 func printStatus(w io.Writer, st box.Status) {

@@ -28,6 +28,11 @@ func (f *File) String() string { return "recording in " + f.Dir }
 
 // Open implements Destination.
 func (f *File) Open(_ context.Context, h Header) (Session, error) {
+	// The recording carries the encoder's AudioSpecificConfig as it is;
+	// refuse one no player could decode.
+	if _, err := h.audioConfig(); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(f.Dir, 0o750); err != nil {
 		return nil, &RejectedError{Reason: "cannot create recording folder: " + err.Error()}
 	}

@@ -20,7 +20,6 @@ import (
 	"github.com/bluenviron/gortmplib/pkg/codecs"
 	"github.com/bluenviron/gortmplib/pkg/handshake"
 	"github.com/bluenviron/gortmplib/pkg/message"
-	"github.com/bluenviron/mediacommon/v2/pkg/codecs/mpeg4audio"
 
 	"github.com/pitchbox/pitchbox/encode"
 	"github.com/pitchbox/pitchbox/encode/h264"
@@ -89,6 +88,13 @@ func (r *RTMP) Probe(ctx context.Context) error {
 }
 
 func (r *RTMP) open(ctx context.Context, h *Header) (*rtmpConn, error) {
+	var tracks []*gortmplib.Track
+	if h != nil {
+		var err error
+		if tracks, err = rtmpTracks(h); err != nil {
+			return nil, err
+		}
+	}
 	u, err := url.Parse(r.URL)
 	if err != nil || (u.Scheme != "rtmp" && u.Scheme != "rtmps") || u.Host == "" {
 		return nil, &RejectedError{Reason: "the URL is not rtmp://HOST/APP/KEY or rtmps://HOST/APP/KEY"}
@@ -133,7 +139,7 @@ func (r *RTMP) open(ctx context.Context, h *Header) (*rtmpConn, error) {
 	c := &rtmpConn{nc: nc, key: key, done: make(chan struct{}), readerDone: make(chan struct{})}
 	stop := context.AfterFunc(ctx, func() { nc.Close() })
 	defer stop()
-	if err := c.publish(u.Scheme+"://"+u.Host+"/"+app, app, key, h); err != nil {
+	if err := c.publish(u.Scheme+"://"+u.Host+"/"+app, app, key, tracks); err != nil {
 		nc.Close()
 		return nil, redactErr(err, key)
 	}
@@ -185,9 +191,25 @@ func (c *rtmpConn) Read() (message.Message, error) {
 }
 func (c *rtmpConn) Write(m message.Message) error { return c.write(m) }
 
+// rtmpTracks checks h and makes the tracks whose metadata and sequence
+// headers gortmplib sends: H.264, and AAC as the encoder configured it.
+func rtmpTracks(h *Header) ([]*gortmplib.Track, error) {
+	asc, err := h.audioConfig()
+	if err != nil {
+		return nil, err
+	}
+	if err := h.checkSPS(); err != nil {
+		return nil, err
+	}
+	return []*gortmplib.Track{
+		{Codec: &codecs.H264{SPS: h.SPS, PPS: h.PPS}},
+		{Codec: &codecs.MPEG4Audio{Config: asc}},
+	}, nil
+}
+
 // publish runs the handshake, connect, createStream and publish, then sends
-// metadata and the sequence headers.
-func (c *rtmpConn) publish(tcURL, app, key string, h *Header) error {
+// metadata and the sequence headers of tracks (none for a probe).
+func (c *rtmpConn) publish(tcURL, app, key string, tracks []*gortmplib.Track) error {
 	_ = c.nc.SetDeadline(time.Now().Add(ioTimeout))
 	c.bc = bytecounter.NewReadWriter(c.nc)
 	if _, _, err := handshake.DoClient(c.bc, false, false); err != nil {
@@ -259,13 +281,10 @@ func (c *rtmpConn) publish(tcURL, app, key string, h *Header) error {
 		return &RejectedError{Reason: "publish refused: " + describe(cmd)}
 	}
 	_ = c.nc.SetDeadline(time.Time{})
-	if h == nil {
+	if tracks == nil {
 		return nil // a probe: no media follows
 	}
-	w := &gortmplib.Writer{Conn: c, Tracks: []*gortmplib.Track{
-		{Codec: &codecs.H264{SPS: h.SPS, PPS: h.PPS}},
-		{Codec: &codecs.MPEG4Audio{Config: &mpeg4audio.AudioSpecificConfig{Type: mpeg4audio.ObjectTypeAACLC, SampleRate: 44100, ChannelConfig: 2}}},
-	}}
+	w := &gortmplib.Writer{Conn: c, Tracks: tracks}
 	if err := w.Initialize(); err != nil {
 		return fmt.Errorf("stream: RTMP headers: %w", err)
 	}
@@ -388,6 +407,10 @@ func (c *rtmpConn) WriteVideo(p *encode.Packet, ts time.Duration) error {
 	return nil
 }
 
+// WriteAudio sends p. Rate and IsStereo are what the FLV specification
+// (E.4.2.1) requires for AAC whatever the stream is: decoders take the
+// sample rate and channels from the AudioSpecificConfig sent in the
+// header (and the 2-bit rate field cannot say 48 kHz).
 func (c *rtmpConn) WriteAudio(p *encode.Packet, ts time.Duration) error {
 	err := c.write(&message.Audio{
 		ChunkStreamID:   message.AudioChunkStreamID,

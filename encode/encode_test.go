@@ -1,8 +1,10 @@
 package encode
 
 import (
+	"runtime"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 func TestKeyframeClock(t *testing.T) {
@@ -43,13 +45,53 @@ func TestKeyframeClock(t *testing.T) {
 	}
 }
 
+// TestPacketPoolReuse: a released packet, and the buffer its Data grew,
+// come back from NewPacket (reset for the new kind), even after garbage
+// collections; an outsized buffer is not kept, and the free list is bounded.
 func TestPacketPoolReuse(t *testing.T) {
+	drain := func() {
+		for len(freePackets) > 0 {
+			<-freePackets
+		}
+	}
+	drain() // packets released by earlier runs would come first
+	defer drain()
+
 	p := NewPacket(Video)
 	p.Data = append(p.Data, 1, 2, 3)
-	p.Key = true
+	p.PTS, p.DTS, p.Key, p.Seq = time.Second, time.Second, true, 42
+	buf, size := unsafe.SliceData(p.Data), cap(p.Data)
 	p.Release()
+	// The free list is for packets taken on one goroutine and released on
+	// another: unlike a sync.Pool, a collection must not empty it.
+	runtime.GC()
+	runtime.GC()
 	q := NewPacket(Audio)
-	if len(q.Data) != 0 || q.Key || q.Kind != Audio {
+	if q != p {
+		t.Fatalf("NewPacket after Release gave a new packet %p, want the released %p back", q, p)
+	}
+	if unsafe.SliceData(q.Data) != buf || cap(q.Data) != size {
+		t.Fatalf("reused packet has a new Data buffer (cap %d), want the released one (cap %d) back", cap(q.Data), size)
+	}
+	if len(q.Data) != 0 || q.Kind != Audio || q.Key || q.PTS != 0 || q.DTS != 0 || q.Seq != 0 {
 		t.Fatalf("packet from the pool not reset: %+v", q)
+	}
+
+	big := NewPacket(Video)
+	big.Data = make([]byte, 0, 5<<20)
+	big.Release()
+	if r := NewPacket(Video); r == big {
+		t.Fatal("a packet with a 5 MiB buffer was kept for reuse")
+	}
+
+	held := make([]*Packet, 0, 2*cap(freePackets))
+	for range 2 * cap(freePackets) {
+		held = append(held, NewPacket(Video))
+	}
+	for _, h := range held {
+		h.Release()
+	}
+	if n := len(freePackets); n != cap(freePackets) {
+		t.Fatalf("%d packets free after releasing %d, want the bound %d", n, len(held), cap(freePackets))
 	}
 }

@@ -84,11 +84,23 @@ static int pb_encode(pb_x264 *e, uint8_t *y, uint8_t *u, uint8_t *v, int ys, int
 	return size;
 }
 
+// pb_set_bitrate changes the bitrate by opening a new encoder (whose
+// first picture is an IDR with SPS/PPS): with NAL HRD on, x264 accepts new
+// VBV settings in x264_encoder_reconfig but never applies them ("VBV
+// parameters cannot be changed when NAL HRD is in use").
 static int pb_set_bitrate(pb_x264 *e, int kbps) {
+	x264_param_t old = e->param;
 	e->param.rc.i_bitrate = kbps;
 	e->param.rc.i_vbv_max_bitrate = kbps;
 	e->param.rc.i_vbv_buffer_size = kbps;
-	return x264_encoder_reconfig(e->h, &e->param);
+	x264_t *h = x264_encoder_open(&e->param);
+	if (!h) {
+		e->param = old;
+		return -1;
+	}
+	x264_encoder_close(e->h);
+	e->h = h;
+	return 0;
 }
 
 static void pb_close(pb_x264 *e) {
@@ -198,10 +210,14 @@ func (x *Encoder) Flush(dst []*encode.Packet) ([]*encode.Packet, error) { return
 // CanForceKeyframe implements encode.KeyframeForcer.
 func (x *Encoder) CanForceKeyframe() bool { return true }
 
-// SetBitrate implements encode.BitrateSetter.
+// SetBitrate implements encode.BitrateSetter. The encoder is reopened at
+// the new rate, so the next frame is an IDR.
 func (x *Encoder) SetBitrate(kbps int) error {
 	if kbps < 1 {
 		return fmt.Errorf("x264: bitrate %d kbps: must be positive", kbps)
+	}
+	if x.e == nil {
+		return fmt.Errorf("x264: encoder is closed")
 	}
 	if rc := C.pb_set_bitrate(x.e, C.int(kbps)); rc < 0 {
 		return fmt.Errorf("x264: reconfigure to %d kbps failed", kbps)

@@ -61,9 +61,19 @@ func TestEncoderIVSSafe(t *testing.T) {
 	if err := e.SetBitrate(800); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Encode(nil, f, false); err != nil {
+	// The encoder restarts at the new rate: an IDR with SPS/PPS follows.
+	f.PTS += time.Second / fps
+	pkts, err := e.Encode(nil, f, false)
+	if err != nil {
 		t.Fatal(err)
 	}
+	if len(pkts) != 1 {
+		t.Fatalf("the frame after a bitrate change gave %d packets", len(pkts))
+	}
+	if sps, pps := h264.ParamSets(pkts[0].Data); !pkts[0].Key || !h264.IsIDR(pkts[0].Data) || sps == nil || pps == nil {
+		t.Fatalf("the frame after a bitrate change: key %v idr %v sps %d pps %d, want an IDR with SPS/PPS", pkts[0].Key, h264.IsIDR(pkts[0].Data), len(sps), len(pps))
+	}
+	pkts[0].Release()
 	bad, _ := frame.New(64, 64)
 	if _, err := e.Encode(nil, bad, false); err == nil {
 		t.Fatal("a frame of the wrong size was encoded")
@@ -118,7 +128,7 @@ func TestConformance(t *testing.T) {
 				t.Fatal(err)
 			}
 			return e
-		})
+		}, encodetest.Caps{})
 }
 
 func TestEncodeAllocatesNothing(t *testing.T) {

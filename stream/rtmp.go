@@ -165,9 +165,11 @@ type rtmpConn struct {
 	r   *message.Reader
 	key string
 
-	wmu  sync.Mutex // guards w: the read loop answers pings and acks
-	w    *message.Writer
-	avcc []byte
+	wmu sync.Mutex // guards w and out: the read loop answers pings and acks
+	w   *message.Writer
+	out []byte // the media message being sent, in chunks
+
+	body []byte // the media message's FLV tag body (publisher goroutine only)
 
 	done       chan struct{}
 	readerDone chan struct{}
@@ -222,7 +224,7 @@ func (c *rtmpConn) publish(tcURL, app, key string, tracks []*gortmplib.Track) er
 	for _, m := range []message.Message{
 		&message.SetWindowAckSize{Value: 2500000},
 		&message.SetPeerBandwidth{Value: 2500000, Type: 2},
-		&message.SetChunkSize{Value: 65536},
+		&message.SetChunkSize{Value: chunkSize},
 		&message.CommandAMF0{ChunkStreamID: 3, Name: "connect", CommandID: 1, Arguments: []any{amf0.Object{
 			{Key: "app", Value: app},
 			{Key: "type", Value: "nonprivate"},
@@ -386,44 +388,49 @@ func (c *rtmpConn) Err() error {
 	}
 }
 
-func rtmpTS(d time.Duration) time.Duration { return d.Truncate(time.Millisecond) }
+// writeMedia sends one audio or video message. It takes the lock
+// gortmplib's writer is used under; that writer flushes after every
+// message, so messages never interleave on the wire. Media goes on chunk
+// streams that gortmplib only used for the sequence headers, and each
+// message starts with a full chunk header, so the two writers' chunk
+// stream states never conflict.
+func (c *rtmpConn) writeMedia(csid, typ byte, ts time.Duration, body []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	var err error
+	if c.out, err = appendMessage(c.out[:0], csid, typ, ts, body); err != nil {
+		return err
+	}
+	_ = c.nc.SetWriteDeadline(time.Now().Add(ioTimeout))
+	_, err = c.bc.Write(c.out)
+	return err
+}
 
+// WriteVideo sends p as an FLV AVC NALU message. It allocates nothing once
+// the connection's buffers have grown to the largest access unit.
 func (c *rtmpConn) WriteVideo(p *encode.Packet, ts time.Duration) error {
-	c.avcc = h264.AppendAVCC(c.avcc[:0], p.Data, true)
-	err := c.write(&message.Video{
-		ChunkStreamID:   message.VideoChunkStreamID,
-		MessageStreamID: msid,
-		Codec:           message.CodecH264,
-		IsKeyFrame:      p.Key,
-		Type:            message.VideoTypeAU,
-		AU:              c.avcc,
-		DTS:             rtmpTS(ts),
-		PTSDelta:        rtmpTS(p.PTS - p.DTS),
-	})
-	if err != nil {
+	cts := int32((p.PTS - p.DTS) / time.Millisecond)
+	ft := byte(0x27) // inter frame, AVC
+	if p.Key {
+		ft = 0x17 // keyframe, AVC
+	}
+	c.body = append(c.body[:0], ft, 1, byte(cts>>16), byte(cts>>8), byte(cts))
+	c.body = h264.AppendAVCC(c.body, p.Data, true)
+	if err := c.writeMedia(videoCSID, typeVideo, ts, c.body); err != nil {
 		c.fail(err)
 		return fmt.Errorf("stream: send video: %w", err)
 	}
 	return nil
 }
 
-// WriteAudio sends p. Rate and IsStereo are what the FLV specification
-// (E.4.2.1) requires for AAC whatever the stream is: decoders take the
-// sample rate and channels from the AudioSpecificConfig sent in the
-// header (and the 2-bit rate field cannot say 48 kHz).
+// WriteAudio sends p as an FLV AAC raw message. The tag's first byte is
+// 0xAF whatever the sample rate and channels: the FLV specification
+// (E.4.2.1) has AAC always flagged 44 kHz stereo, decoders take both from
+// the AudioSpecificConfig, and the 2-bit rate field cannot say 48 kHz.
 func (c *rtmpConn) WriteAudio(p *encode.Packet, ts time.Duration) error {
-	err := c.write(&message.Audio{
-		ChunkStreamID:   message.AudioChunkStreamID,
-		MessageStreamID: msid,
-		Codec:           message.CodecMPEG4Audio,
-		Rate:            message.AudioRate44100,
-		Depth:           message.AudioDepth16,
-		IsStereo:        true,
-		AACType:         message.AudioAACTypeAU,
-		AU:              p.Data,
-		DTS:             rtmpTS(ts),
-	})
-	if err != nil {
+	c.body = append(c.body[:0], 0xAF, 1)
+	c.body = append(c.body, p.Data...)
+	if err := c.writeMedia(audioCSID, typeAudio, ts, c.body); err != nil {
 		c.fail(err)
 		return fmt.Errorf("stream: send audio: %w", err)
 	}

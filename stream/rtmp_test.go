@@ -148,7 +148,7 @@ func TestRTMPSessionAnnouncesTheEncodersAudioConfig(t *testing.T) {
 	defer sess.Close()
 	// A keyframe larger than a chunk, so that it is sent in several.
 	v := encode.NewPacket(encode.Video)
-	v.Data, v.Key = keyframe(3*65536+100), true
+	v.Data, v.Key = keyframe(3*chunkSize+100), true
 	a := encode.NewPacket(encode.Audio)
 	a.Data = append(a.Data, 0x21, 0x10, 0x04, 0x60, 0x8c, 0x1c)
 	if err := sess.WriteVideo(v, 40*time.Millisecond); err != nil {

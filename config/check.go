@@ -2,19 +2,23 @@ package config
 
 import (
 	"errors"
+	"io/fs"
 	"net/url"
-
-	"github.com/pitchbox/pitchbox/overlay"
+	"os"
 )
 
-func checkQR(text string) error {
-	_, err := overlay.QRModules(text)
-	return err
-}
-
-func checkImage(path string) error {
-	_, err := overlay.CheckImage(path)
-	return err
+// checkFile reports a missing or unreadable file, or a folder.
+func checkFile(path string) error {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return errors.New("no such file")
+	case err != nil:
+		return err
+	case st.IsDir():
+		return errors.New("is a folder, not an image file")
+	}
+	return nil
 }
 
 func parseURL(s string) (*url.URL, error) {

@@ -1,0 +1,78 @@
+package control
+
+import (
+	"time"
+
+	"github.com/pitchbox/pitchbox/chat"
+)
+
+// Status is the box's state as the control API reports it.
+type Status struct {
+	Version       string        `json:"version"`
+	State         State         `json:"state"`
+	Camera        CameraState   `json:"camera"`
+	Source        string        `json:"source"`
+	Size          string        `json:"size"`
+	Encoder       string        `json:"encoder"`
+	Scene         string        `json:"scene"`
+	Presets       []string      `json:"presets"`
+	FPS           float64       `json:"fps"`
+	BitrateKbps   float64       `json:"bitrate_kbps"`
+	Captured      uint64        `json:"captured_frames"`
+	Encoded       uint64        `json:"encoded_frames"`
+	DroppedFrames uint64        `json:"dropped_frames"`
+	UptimeSeconds int64         `json:"uptime_seconds"`
+	Recording     string        `json:"recording,omitempty"`
+	LastAction    *LastAction   `json:"last_action,omitempty"`
+	Controls      []string      `json:"control_problems,omitempty"`
+	Stages        []StageStatus `json:"stages,omitempty"`
+	Stream        *StreamStatus `json:"stream,omitempty"`
+	Audio         AudioStatus   `json:"audio"`
+	Chat          *chat.Status  `json:"chat,omitempty"`
+	// CPUTempC is the SoC temperature where the board reports one.
+	CPUTempC *float64 `json:"cpu_temp_c,omitempty"`
+	// ApplyError says why the last settings change was undone.
+	ApplyError string `json:"apply_error,omitempty"`
+}
+
+// LastAction is the last control action, for status.
+type LastAction struct {
+	Action string    `json:"action"`
+	Source string    `json:"source"`
+	At     time.Time `json:"at"`
+}
+
+// StageStatus is one pipeline stage's state and counters: frames (or
+// packets) taken in, handed on, and dropped because the next stage was
+// behind.
+type StageStatus struct {
+	Name    string     `json:"name"`
+	State   StageState `json:"state"`
+	In      uint64     `json:"in"`
+	Out     uint64     `json:"out"`
+	Dropped uint64     `json:"dropped"`
+	Error   string     `json:"error,omitempty"`
+}
+
+// StreamStatus is the publisher's part of status.
+type StreamStatus struct {
+	State       State     `json:"state"`
+	Destination string    `json:"destination"`
+	LastError   string    `json:"last_error,omitempty"`
+	Connects    uint64    `json:"connects"`
+	Reconnects  uint64    `json:"reconnects"`
+	Dropped     uint64    `json:"dropped_packets"`
+	SentVideo   uint64    `json:"sent_video_frames"`
+	SentBytes   uint64    `json:"sent_bytes"`
+	LiveSince   time.Time `json:"live_since,omitzero"`
+	NextAttempt time.Time `json:"next_attempt,omitzero"`
+}
+
+// AudioStatus is the sound part of status.
+type AudioStatus struct {
+	Source       string  `json:"source"`
+	SilentReason string  `json:"silent_reason,omitempty"`
+	PeakDBFS     float64 `json:"peak_dbfs"`
+	RMSDBFS      float64 `json:"rms_dbfs"`
+	Corrected    int64   `json:"drift_corrected_samples"`
+}

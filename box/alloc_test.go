@@ -14,14 +14,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pitchbox/pitchbox/audio"
 	"github.com/pitchbox/pitchbox/encode"
 	"github.com/pitchbox/pitchbox/encode/x264"
 	"github.com/pitchbox/pitchbox/frame"
 	"github.com/pitchbox/pitchbox/stream"
 )
 
-// TestPerFrameAllocatesNothing drives the box's per-frame path — composite,
+// TestPerFrameAllocatesNothing drives the box's per-frame path — compose,
 // keyframe clock, x264, silent audio, muxer, publisher queue — while live
 // and checks it allocates nothing in steady state.
 func TestPerFrameAllocatesNothing(t *testing.T) {
@@ -34,25 +33,24 @@ func TestPerFrameAllocatesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.enc.Close()
+	defer b.Close()
 	if err := b.Show("buy", "test"); err != nil {
 		t.Fatal(err)
 	}
+	p := b.pipeline()
 	d := &countDest{}
 	pub := stream.NewPublisher(d, stream.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), QueueLen: 4096})
 	defer pub.Close()
-	b.livePub.Store(pub)
-	b.mux.setPublisher(pub)
-	f, _ := frame.New(b.width, b.height)
-	kc := encode.KeyframeClock{Interval: 2 * time.Second}
-	var silence audio.Silence
-	var audioPkts []*encode.Packet
-	var current *stream.Publisher
+	p.livePub.Store(pub)
+	p.mux.setPublisher(pub)
+	f, _ := frame.New(p.width, p.height)
+	e := &encoder{kc: encode.KeyframeClock{Interval: 2 * time.Second}}
 	n := 0
 	step := func() {
 		f.PTS = time.Duration(n) * time.Second / 30
 		n++
-		b.handle(f, &kc, &silence, &audioPkts, &current)
+		p.comp.Apply(f)
+		p.encodeFrame(e, f)
 		// A real camera paces frames 33 ms apart and the publisher keeps
 		// up; here frames come as fast as x264 makes them, so let the
 		// publisher catch up, or packets pile up in its queue and new

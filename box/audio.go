@@ -11,6 +11,7 @@ import (
 	"github.com/pitchbox/pitchbox/audio"
 	"github.com/pitchbox/pitchbox/audio/aac"
 	"github.com/pitchbox/pitchbox/config"
+	"github.com/pitchbox/pitchbox/control"
 	"github.com/pitchbox/pitchbox/encode"
 	"github.com/pitchbox/pitchbox/frame"
 )
@@ -28,18 +29,11 @@ type audioPath struct {
 	pipe *audio.Pipeline
 	asc  []byte
 
+	closeOnce sync.Once
+
 	mu     sync.Mutex
 	source string
 	reason string // why the track is silent, "" when it is not
-}
-
-// AudioStatus is the sound part of status.
-type AudioStatus struct {
-	Source       string  `json:"source"`
-	SilentReason string  `json:"silent_reason,omitempty"`
-	PeakDBFS     float64 `json:"peak_dbfs"`
-	RMSDBFS      float64 `json:"rms_dbfs"`
-	Corrected    int64   `json:"drift_corrected_samples"`
 }
 
 func newAudioPath(cfg config.Audio, log *slog.Logger) *audioPath {
@@ -84,9 +78,9 @@ func (a *audioPath) set(source, reason string) {
 	}
 }
 
-func (a *audioPath) status() AudioStatus {
+func (a *audioPath) status() control.AudioStatus {
 	a.mu.Lock()
-	st := AudioStatus{Source: a.source, SilentReason: a.reason, PeakDBFS: -120, RMSDBFS: -120}
+	st := control.AudioStatus{Source: a.source, SilentReason: a.reason, PeakDBFS: -120, RMSDBFS: -120}
 	a.mu.Unlock()
 	if a.pipe != nil {
 		st.PeakDBFS, st.RMSDBFS = a.pipe.Meter.Levels()
@@ -106,82 +100,123 @@ func (a *audioPath) open(ctx context.Context) (audio.Source, error) {
 	return audio.OpenALSA(card, dev, a.cfg.Rate, a.cfg.Channels)
 }
 
-// run captures and encodes until ctx ends, handing packets to out. While
-// the microphone is missing it keeps the track going with silence on the
-// same sample clock, and looks for the microphone again.
-func (a *audioPath) run(ctx context.Context, out func(*encode.Packet)) {
+// close frees the AAC encoder; run has returned.
+func (a *audioPath) close() {
+	a.closeOnce.Do(func() {
+		if a.enc != nil {
+			a.enc.Close()
+		}
+	})
+}
+
+// run is the audio stage: it captures and encodes until ctx ends, handing
+// packets to out. While the microphone is missing it keeps the track going
+// with silence on the same sample clock, and looks for the microphone
+// again. With no AAC encoder the encode stage makes the silent track and
+// run has nothing to do.
+func (a *audioPath) run(ctx context.Context, s *stage, out func(*encode.Packet)) error {
 	if a.enc == nil {
-		return
+		<-ctx.Done()
+		return nil
 	}
-	defer a.enc.Close()
-	ch := a.cfg.Channels
-	buf := make([]int16, a.cfg.Rate/50*ch) // 20 ms periods
-	var pkts []*encode.Packet
-	emit := func(pcm []int16) {
-		var err error
-		pkts, err = a.enc.Encode(pkts[:0], pcm, a.pipe.Origin())
-		if err != nil {
-			a.log.Error("audio: encode", "err", err)
-		}
-		for _, p := range pkts {
-			out(p)
-		}
-	}
-	var src audio.Source
-	var lastTry time.Time
-	lost := "" // why the microphone went away, kept in status while it is looked for
+	m := &mic{a: a, s: s, out: out, errs: newRateLog(a.log, 10*time.Second),
+		buf: make([]int16, a.cfg.Rate/50*a.cfg.Channels)} // 20 ms periods
+	m.emitFn = m.emit
 	pace := time.NewTimer(0)
 	defer pace.Stop()
-	defer func() {
-		if src != nil {
-			src.Close()
-		}
-	}()
+	defer m.closeSource()
 	for ctx.Err() == nil {
-		if src == nil && time.Since(lastTry) >= retryMic {
-			lastTry = time.Now()
-			s, err := a.open(ctx)
-			switch {
-			case err == nil:
-				src, lost = s, ""
-				a.set(s.Describe(), "")
-			case lost != "":
-				a.set("silence", lost)
-			case errors.Is(err, audio.ErrNoMicrophone) && a.cfg.Device == "auto":
-				a.set("silence", "no microphone found (looking again every 2 s)")
-			default:
-				a.set("silence", "no microphone: "+err.Error()+" (looking again every 2 s)")
-			}
+		if m.src == nil && time.Since(m.lastTry) >= retryMic {
+			m.open(ctx)
 		}
-		if src != nil {
-			n, at, err := src.Read(buf)
-			if err != nil {
-				if ctx.Err() != nil {
-					return
-				}
-				src.Close()
-				src, lastTry = nil, time.Now()
-				lost = fmt.Sprintf("microphone lost: %v (looking again every 2 s)", err)
-				a.set("silence", lost)
-				continue
-			}
-			a.pipe.Push(buf[:n*ch], at, emit)
+		if m.src != nil {
+			m.read(ctx)
 			continue
 		}
 		// No microphone: silence on the sample clock, in real time.
-		clear(buf)
+		clear(m.buf)
 		at := a.pipe.Next()
 		if !a.pipe.Started() {
 			at = frame.Now()
 		}
-		a.pipe.Push(buf, at, emit)
+		a.pipe.Push(m.buf, at, m.emitFn)
 		if d := at + 20*time.Millisecond - frame.Now(); d > 0 {
 			pace.Reset(d)
 			select {
 			case <-ctx.Done():
-				return
+				return nil
 			case <-pace.C:
 			}
 		}
+	}
+	return nil
+}
+
+// mic is the audio stage's state between periods.
+type mic struct {
+	a       *audioPath
+	s       *stage
+	out     func(*encode.Packet)
+	errs    *rateLog
+	buf     []int16
+	pkts    []*encode.Packet // reused
+	emitFn  func([]int16)    // m.emit, bound once
+	src     audio.Source
+	lastTry time.Time
+	lost    string // why the microphone went away, kept while it is looked for
+}
+
+// emit encodes one period of PCM and hands the packets on.
+func (m *mic) emit(pcm []int16) {
+	var err error
+	m.s.in.Add(1)
+	m.pkts, err = m.a.enc.Encode(m.pkts[:0], pcm, m.a.pipe.Origin())
+	if err != nil {
+		m.errs.Error("audio: encode", err)
+	}
+	for _, p := range m.pkts {
+		m.s.out.Add(1)
+		m.out(p)
+	}
+}
+
+// open tries the microphone and says in status what came of it.
+func (m *mic) open(ctx context.Context) {
+	m.lastTry = time.Now()
+	src, err := m.a.open(ctx)
+	switch {
+	case err == nil:
+		m.src, m.lost = src, ""
+		m.a.set(src.Describe(), "")
+	case m.lost != "":
+		m.a.set("silence", m.lost)
+	case errors.Is(err, audio.ErrNoMicrophone) && m.a.cfg.Device == "auto":
+		m.a.set("silence", "no microphone found (looking again every 2 s)")
+	default:
+		m.a.set("silence", "no microphone: "+err.Error()+" (looking again every 2 s)")
+	}
+}
+
+// read takes one period from the microphone; a read error closes it and
+// the track goes on with silence.
+func (m *mic) read(ctx context.Context) {
+	n, at, err := m.src.Read(m.buf)
+	if err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		m.closeSource()
+		m.lastTry = time.Now()
+		m.lost = fmt.Sprintf("microphone lost: %v (looking again every 2 s)", err)
+		m.a.set("silence", m.lost)
+		return
+	}
+	m.a.pipe.Push(m.buf[:n*m.a.cfg.Channels], at, m.emitFn)
+}
+
+func (m *mic) closeSource() {
+	if m.src != nil {
+		m.src.Close()
+		m.src = nil
 	}
 }

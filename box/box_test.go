@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pitchbox/pitchbox/config"
+	"github.com/pitchbox/pitchbox/control"
 	"github.com/pitchbox/pitchbox/encode/x264"
 	"github.com/pitchbox/pitchbox/internal/wait"
 )
@@ -45,7 +46,7 @@ func TestBoxShowClearRecord(t *testing.T) {
 	go func() { done <- b.Run(ctx) }()
 	// How far the preview's overlay rectangle is from the QR's own luma:
 	// near zero while the QR is shown, far while the moving pattern is.
-	o := b.scenes["buy"].Overlays[0]
+	o := b.pipeline().scenes.get("buy").Overlays[0]
 	diff := func() float64 {
 		jpg, err := b.Snapshot(ctx, 95)
 		if err != nil {
@@ -82,12 +83,15 @@ func TestBoxShowClearRecord(t *testing.T) {
 		t.Fatalf("after clear the QR is still there (mean diff %.1f)", d)
 	}
 	// The recorder opens its file on the first keyframe.
-	wait.For(t, 5*time.Second, "the recorder to be live", func() bool { return b.Status().State == "live" })
+	wait.For(t, 5*time.Second, "the recorder to be live", func() bool { return b.Status().State == control.Live })
 	st := b.Status()
 	if st.LastAction == nil || st.LastAction.Action != "clear" {
 		t.Fatalf("status %+v", st)
 	}
-	time.Sleep(500 * time.Millisecond)
+	wait.For(t, 10*time.Second, "10 kB recorded", func() bool {
+		st := b.Status()
+		return st.Stream != nil && st.Stream.SentBytes >= 10000
+	})
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -118,16 +122,16 @@ func TestSetPresets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.enc.Close()
-	defer b.src.Close()
+	defer b.Close()
 	if err := b.Show("buy", "test"); err != nil {
 		t.Fatal(err)
 	}
-	old := b.comp.Current()
+	comp := &b.pipeline().comp
+	old := comp.Current()
 	if err := b.SetPresets([]config.Preset{{Name: "buy", QR: "https://example.com/new", Size: 0.3}, {Name: "sale", QR: "x", Size: 0.2}}); err != nil {
 		t.Fatal(err)
 	}
-	if cur := b.comp.Current(); cur == nil || cur == old || cur.Name != "buy" {
+	if cur := comp.Current(); cur == nil || cur == old || cur.Name != "buy" {
 		t.Fatalf("on screen after update: %+v", cur)
 	}
 	if got := b.Presets(); len(got) != 2 || got[1] != "sale" {
@@ -143,7 +147,7 @@ func TestSetPresets(t *testing.T) {
 	if err := b.SetPresets([]config.Preset{{Name: "sale", QR: "x", Size: 0.2}}); err != nil {
 		t.Fatal(err)
 	}
-	if cur := b.comp.Current(); cur != nil {
+	if cur := comp.Current(); cur != nil {
 		t.Fatalf("removed preset still on screen: %v", cur.Name)
 	}
 }

@@ -48,34 +48,51 @@ func newChat(c config.Chat, acct config.AWS, log *slog.Logger) (*chat.Client, er
 	return &chat.Client{Endpoint: endpoint, Tokens: tokens, Logger: log}, nil
 }
 
-// ChatMessages returns the room's recent messages.
-func (b *Box) ChatMessages() ([]chat.Message, error) {
-	if b.chat == nil {
+// chatClient is the running pipeline's chat client, or an error saying
+// why there is none.
+func (b *Box) chatClient() (*chat.Client, error) {
+	p, err := b.current()
+	if err != nil {
+		return nil, err
+	}
+	if p.chat == nil {
 		return nil, ErrNoChat
 	}
-	return b.chat.Messages(), nil
+	return p.chat, nil
+}
+
+// ChatMessages returns the room's recent messages.
+func (b *Box) ChatMessages() ([]chat.Message, error) {
+	c, err := b.chatClient()
+	if err != nil {
+		return nil, err
+	}
+	return c.Messages(), nil
 }
 
 // ChatSend posts a message as the seller.
 func (b *Box) ChatSend(ctx context.Context, content string) error {
-	if b.chat == nil {
-		return ErrNoChat
+	c, err := b.chatClient()
+	if err != nil {
+		return err
 	}
-	return b.chat.Send(ctx, content, nil)
+	return c.Send(ctx, content, nil)
 }
 
 // ChatDelete removes a message for everyone.
 func (b *Box) ChatDelete(ctx context.Context, id, reason string) error {
-	if b.chat == nil {
-		return ErrNoChat
+	c, err := b.chatClient()
+	if err != nil {
+		return err
 	}
-	return b.chat.Delete(ctx, id, reason)
+	return c.Delete(ctx, id, reason)
 }
 
 // ChatDisconnect disconnects a buyer from the room.
 func (b *Box) ChatDisconnect(ctx context.Context, userID, reason string) error {
-	if b.chat == nil {
-		return ErrNoChat
+	c, err := b.chatClient()
+	if err != nil {
+		return err
 	}
-	return b.chat.DisconnectUser(ctx, userID, reason)
+	return c.DisconnectUser(ctx, userID, reason)
 }

@@ -2,7 +2,11 @@ package box
 
 import (
 	"context"
+	"log/slog"
 	"time"
+
+	"github.com/pitchbox/pitchbox/chat"
+	"github.com/pitchbox/pitchbox/config"
 
 	"github.com/pitchbox/pitchbox/display"
 	"github.com/pitchbox/pitchbox/display/text"
@@ -26,72 +30,75 @@ const chatOnScreen = 100
 
 // DisplayState implements display.Feed.
 func (b *Box) DisplayState() display.State {
-	st := display.State{Stream: b.StreamState(), Preset: b.Scene()}
-	b.mu.Lock()
-	pub := b.pub
-	b.mu.Unlock()
-	if pub != nil {
-		ps := pub.Status()
-		if !ps.LiveSince.IsZero() {
-			st.OnAir = time.Since(ps.LiveSince)
-		}
-		_, st.BitrateKbps = b.stats.rates()
-	}
-	if b.panelInfo != nil {
-		pi := b.panelInfo()
+	st := display.State{Stream: b.State().String(), Preset: b.Scene()}
+	if b.opt.panelInfo != nil {
+		pi := b.opt.panelInfo()
 		st.PanelURL, st.Pairing, st.Fingerprint = pi.URL, pi.Pairing, pi.Fingerprint
 	}
-	if b.chat == nil {
+	p := b.pipeline()
+	if p == nil {
+		return st
+	}
+	if pub := p.publisher(); pub != nil {
+		if ps := pub.Status(); !ps.LiveSince.IsZero() {
+			st.OnAir = time.Since(ps.LiveSince)
+		}
+		_, st.BitrateKbps = p.stats.rates()
+	}
+	if p.chat == nil {
 		st.ChatNote = "Chat is off (set it up in the panel's config)"
 		return st
 	}
-	ms := b.chat.Messages()
+	st.Messages, st.ChatNote = chatOnDisplay(p.chat)
+	return st
+}
+
+// chatOnDisplay is the latest messages for the screen, or a note when
+// there are none yet.
+func chatOnDisplay(c *chat.Client) ([]display.Message, string) {
+	ms := c.Messages()
 	if len(ms) > chatOnScreen {
 		ms = ms[len(ms)-chatOnScreen:]
 	}
 	if len(ms) == 0 {
-		if cs := b.chat.Status(); !cs.Connected {
-			st.ChatNote = "Chat: connecting…"
+		if cs := c.Status(); !cs.Connected {
+			return nil, "Chat: connecting…"
 		}
 	}
+	out := make([]display.Message, 0, len(ms))
 	for _, m := range ms {
 		name := m.Sender.Attributes["displayName"]
 		if name == "" {
 			name = m.Sender.UserID
 		}
-		st.Messages = append(st.Messages, display.Message{ID: m.ID, Sender: name, Text: m.Content})
+		out = append(out, display.Message{ID: m.ID, Sender: name, Text: m.Content})
 	}
-	return st
+	return out, ""
 }
 
 // Preview implements display.Feed with the latest composited frame.
 func (b *Box) Preview(ctx context.Context, fn func(*frame.Frame)) bool {
-	b.snapMu.Lock()
-	defer b.snapMu.Unlock()
-	if err := b.grab(ctx); err != nil {
-		return false
-	}
-	fn(b.snapFrame)
-	return true
+	p := b.pipeline()
+	return p != nil && p.snap.with(ctx, fn) == nil
 }
 
 // runDisplay drives the attached screen until ctx ends. A missing screen
 // with display.device = "auto" is normal (a headless box); a configured
 // one that cannot be opened is logged, and the box runs without it.
-func (b *Box) runDisplay(ctx context.Context) {
-	path := b.cfg.Display.Device
+func runDisplay(ctx context.Context, c config.Display, feed display.Feed, log *slog.Logger) {
+	path := c.Device
 	switch path {
 	case "none":
 		return
 	case "auto":
 		if path = display.Find(); path == "" {
-			b.log.Info("display: no framebuffer; running without a screen")
+			log.Info("display: no framebuffer; running without a screen")
 			return
 		}
 	}
 	fb, err := display.Open(path)
 	if err != nil {
-		b.log.Error("display: cannot use the screen; running without it", "device", path, "err", err)
+		log.Error("display: cannot use the screen; running without it", "device", path, "err", err)
 		return
 	}
 	defer fb.Close()
@@ -99,12 +106,12 @@ func (b *Box) runDisplay(ctx context.Context) {
 	defer restore()
 	fonts, errs := text.LoadFonts(text.SystemFonts...)
 	for _, err := range errs {
-		b.log.Warn("display: font missing; some scripts show as boxes (install fonts-dejavu-core fonts-noto-cjk fonts-symbola)", "err", err)
+		log.Warn("display: font missing; some scripts show as boxes (install fonts-dejavu-core fonts-noto-cjk fonts-symbola)", "err", err)
 	}
-	b.log.Info("display: drawing", "device", path, "format", fb.Format.String())
-	r := &display.Runner{Screen: display.NewScreen(fb.Width, fb.Height, fonts), Out: fb, Feed: b}
+	log.Info("display: drawing", "device", path, "format", fb.Format.String())
+	r := &display.Runner{Screen: display.NewScreen(fb.Width, fb.Height, fonts), Out: fb, Feed: feed}
 	r.Run(ctx)
 	for _, err := range fonts.Errors() {
-		b.log.Warn("display: a font could not be read when it was needed", "err", err)
+		log.Warn("display: a font could not be read when it was needed", "err", err)
 	}
 }

@@ -2,6 +2,7 @@ package box
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pitchbox/pitchbox/encode"
@@ -18,9 +19,16 @@ type muxer struct {
 	lastV, lastA time.Duration
 	pub          *stream.Publisher
 	maxHold      time.Duration
+	dropped      atomic.Uint64 // packets dropped because a track's queue was full
 }
 
-const muxHold = 300 * time.Millisecond
+const (
+	muxHold = 300 * time.Millisecond
+	// muxCap bounds each track's queue (about 8 s of 30 fps video, 10 s
+	// of AAC at 48 kHz): timestamps that never let a packet go (a clock
+	// gone wrong) must not grow memory.
+	muxCap = 256
+)
 
 // fifo is a queue that reuses its array (no allocation in steady state).
 type fifo struct {
@@ -65,13 +73,17 @@ func (m *muxer) push(pkt *encode.Packet) {
 		pkt.Release()
 		return
 	}
+	q := &m.audio
 	if pkt.Kind == encode.Video {
-		m.video.push(pkt)
-		m.lastV = pkt.DTS
+		q, m.lastV = &m.video, pkt.DTS
 	} else {
-		m.audio.push(pkt)
 		m.lastA = pkt.DTS
 	}
+	if q.len() >= muxCap {
+		q.pop().Release()
+		m.dropped.Add(1)
+	}
+	q.push(pkt)
 	hold := m.maxHold
 	if hold == 0 {
 		hold = muxHold

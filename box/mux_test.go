@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pitchbox/pitchbox/encode"
+	"github.com/pitchbox/pitchbox/internal/wait"
 	"github.com/pitchbox/pitchbox/stream"
 )
 
@@ -68,11 +69,14 @@ func TestMuxerOrdersAndDoesNotWaitForever(t *testing.T) {
 	for ms := 100; ms <= 500; ms += 33 {
 		m.push(pkt(encode.Video, ms, false))
 	}
-	time.Sleep(100 * time.Millisecond)
-	d.mu.Lock()
-	got := append([]string(nil), d.got...)
-	d.mu.Unlock()
 	want := []string{"v0s", "a0s", "a23ms", "v33ms", "a46ms", "v66ms", "v100ms"}
+	var got []string
+	wait.For(t, 5*time.Second, "the publisher to write the packets", func() bool {
+		d.mu.Lock()
+		got = append(got[:0], d.got...)
+		d.mu.Unlock()
+		return len(got) >= len(want)
+	})
 	for i, w := range want {
 		if i >= len(got) || got[i] != w {
 			t.Fatalf("order %v, want it to start %v", got, want)
@@ -82,5 +86,29 @@ func TestMuxerOrdersAndDoesNotWaitForever(t *testing.T) {
 	m.push(pkt(encode.Video, 600, true)) // not live: released, not queued
 	if m.video.len() != 0 {
 		t.Fatal("packets queued while not live")
+	}
+}
+
+// TestMuxerQueueIsCapped: packets whose timestamps never let them go (the
+// other track's clock stuck far behind) do not pile up: each queue stays
+// at muxCap, the oldest are dropped and counted, and memory stays flat.
+func TestMuxerQueueIsCapped(t *testing.T) {
+	d := &recordDest{}
+	pub := stream.NewPublisher(d, stream.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	defer pub.Close()
+	m := muxer{maxHold: time.Hour}
+	m.setPublisher(pub)
+	m.push(pkt(encode.Audio, 0, true))
+	for i := 0; i < 3*muxCap; i++ {
+		m.push(pkt(encode.Video, 1000+i, i == 0))
+	}
+	m.mu.Lock()
+	n := m.video.len()
+	m.mu.Unlock()
+	if n != muxCap {
+		t.Fatalf("video queue holds %d packets, want the cap %d", n, muxCap)
+	}
+	if got := m.dropped.Load(); got != 2*muxCap {
+		t.Fatalf("dropped %d, want %d", got, 2*muxCap)
 	}
 }

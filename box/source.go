@@ -10,6 +10,7 @@ import (
 
 	"github.com/pitchbox/pitchbox/audio"
 	"github.com/pitchbox/pitchbox/config"
+	"github.com/pitchbox/pitchbox/control"
 	"github.com/pitchbox/pitchbox/frame"
 	"github.com/pitchbox/pitchbox/frame/testpattern"
 	"github.com/pitchbox/pitchbox/v4l2"
@@ -25,7 +26,7 @@ const retryCamera = time.Second
 type Source struct {
 	log  *slog.Logger
 	auto bool   // camera.device = "auto": look the camera up again on retry
-	path string // "" in test-pattern mode
+	path string // "" in test-pattern mode; written under camMu
 	w, h int
 	fps  int
 	// cam is written only by the goroutine calling Next, under camMu, so
@@ -81,59 +82,96 @@ func NewSource(c config.Camera, log *slog.Logger) (*Source, error) {
 // the slate.
 func (s *Source) Size() (int, int) { return s.w, s.h }
 
-// Lost reports whether the last frame was the camera-lost slate.
-func (s *Source) Lost() bool {
-	return s.cam == nil && s.pattern.Label != ""
+// State says whether a camera, the test pattern or the slate delivers
+// the picture.
+func (s *Source) State() control.CameraState {
+	s.camMu.Lock()
+	defer s.camMu.Unlock()
+	switch {
+	case s.cam != nil:
+		return control.CameraOpen
+	case s.path != "":
+		return control.CameraLost
+	}
+	return control.CameraPattern
 }
+
+// Lost reports whether the camera is missing and the slate is shown.
+func (s *Source) Lost() bool { return s.State() == control.CameraLost }
 
 // Describe implements frame.Source.
 func (s *Source) Describe() string {
-	if s.cam != nil {
+	s.camMu.Lock()
+	defer s.camMu.Unlock()
+	switch {
+	case s.cam != nil:
 		return s.cam.Describe()
-	}
-	if s.path != "" {
+	case s.path != "":
 		return s.path + " (lost: showing slate)"
 	}
 	return s.pattern.Describe()
 }
 
-// Next implements frame.Source.
+// Next implements frame.Source. Only one goroutine calls it; it writes
+// path and cam under camMu so that status and the control API can read
+// them meanwhile.
 func (s *Source) Next(ctx context.Context) (*frame.Frame, error) {
-	if s.cam != nil {
-		f, err := s.cam.Next(ctx)
+	if cam := s.camera(); cam != nil {
+		f, err := cam.Next(ctx)
 		if err == nil || ctx.Err() != nil {
 			return f, err
 		}
 		s.log.Error("box: camera lost; showing the slate", "err", err, "device_lost", errors.Is(err, frame.ErrDeviceLost))
-		s.camMu.Lock()
-		s.cam.Close()
-		s.cam = nil
-		s.camMu.Unlock()
+		s.setCamera(nil)
+		cam.Close()
 		s.pattern.Label = "CAMERA LOST"
 		s.lastTry = time.Now()
 	}
 	if (s.path != "" || s.auto) && time.Since(s.lastTry) >= retryCamera {
 		s.lastTry = time.Now()
-		if s.auto {
-			s.path = v4l2.FirstCapture()
-		}
-		if s.path == "" {
-			return s.pattern.Next(ctx)
-		}
-		cam, err := v4l2.OpenCamera(s.path, s.w, s.h, s.fps, poolFrames)
-		if err == nil {
-			if w, h := cam.Size(); w == s.w && h == s.h {
-				s.log.Info("box: camera back", "source", cam.Describe())
-				s.camMu.Lock()
-				s.cam = cam
-				s.camMu.Unlock()
-				return s.Next(ctx)
-			}
-			s.log.Warn("box: camera came back at another size; keeping the slate", "source", cam.Describe())
-			cam.Close()
+		if s.reopen() {
+			return s.Next(ctx)
 		}
 	}
 	return s.pattern.Next(ctx)
+}
+
+// reopen looks for the camera again; it reports whether it is back.
+func (s *Source) reopen() bool {
+	path := s.path
+	if s.auto {
+		path = v4l2.FirstCapture()
+		s.camMu.Lock()
+		s.path = path
+		s.camMu.Unlock()
+	}
+	if path == "" {
+		return false
+	}
+	cam, err := v4l2.OpenCamera(path, s.w, s.h, s.fps, poolFrames)
+	if err != nil {
+		return false
+	}
+	if w, h := cam.Size(); w != s.w || h != s.h {
+		s.log.Warn("box: camera came back at another size; keeping the slate", "source", cam.Describe())
+		cam.Close()
+		return false
+	}
+	s.log.Info("box: camera back", "source", cam.Describe())
+	s.setCamera(cam)
+	return true
+}
+
+func (s *Source) camera() *v4l2.Camera {
+	s.camMu.Lock()
+	defer s.camMu.Unlock()
+	return s.cam
+}
+
+func (s *Source) setCamera(c *v4l2.Camera) {
+	s.camMu.Lock()
+	s.cam = c
+	s.camMu.Unlock()
 }
 
 // ErrNoCamera is returned for camera controls while no camera is open.

@@ -5,28 +5,20 @@
 package panel
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
-)
 
-// Controller is what the API needs from the box.
-type Controller interface {
-	Status() any
-	Show(name, source string) error
-	Clear(source string)
-	GoLive(source string) error
-	StopLive(source string)
-	Snapshot(ctx context.Context, quality int) ([]byte, error)
-}
+	"github.com/pitchbox/pitchbox/control"
+)
 
 // NotFound is implemented by errors that mean "no such thing" (404).
 type NotFound interface{ NotFound() bool }
 
-// NewAPI returns the API handler. source labels the actions it takes in
+// NewAPI returns the API handler for the box c (with the setup endpoints
+// when c also implements Settings). source labels the actions it takes in
 // logs and status ("cli", "panel").
-func NewAPI(c Controller, source string) http.Handler {
+func NewAPI(c control.Controller, source string) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/status", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, c.Status())
@@ -63,9 +55,7 @@ func NewAPI(c Controller, source string) http.Handler {
 		jpg, err := c.Snapshot(r.Context(), 80)
 		writeJPEG(w, jpg, err)
 	})
-	if cc, ok := c.(ChatController); ok {
-		addChat(mux, cc)
-	}
+	addChat(mux, c)
 	if s, ok := c.(Settings); ok {
 		addSettings(mux, s)
 	}

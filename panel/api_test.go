@@ -6,9 +6,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pitchbox/pitchbox/control"
 )
 
 type fakeBox struct {
+	control.Controller // what the tests do not use; calling it panics
+
 	scene string
 	live  bool
 	by    string
@@ -18,7 +22,13 @@ type notFound struct{ error }
 
 func (notFound) NotFound() bool { return true }
 
-func (f *fakeBox) Status() any { return map[string]any{"scene": f.scene, "live": f.live} }
+func (f *fakeBox) Status() control.Status {
+	st := control.Status{Scene: f.scene}
+	if f.live {
+		st.State = control.Live
+	}
+	return st
+}
 func (f *fakeBox) Show(name, source string) error {
 	if name != "buy" {
 		return notFound{errors.New("no preset named " + name)}
@@ -58,7 +68,7 @@ func TestAPIOverUnixSocket(t *testing.T) {
 		t.Fatalf("live start: %v", err)
 	}
 	body, err := c.Do("GET", "/api/status")
-	if err != nil || !strings.Contains(string(body), `"live": true`) {
+	if err != nil || !strings.Contains(string(body), `"state": "live"`) {
 		t.Fatalf("status %s, %v", body, err)
 	}
 	if jpg, err := c.Do("GET", "/api/preview.jpg"); err != nil || len(jpg) != 4 {

@@ -1,7 +1,6 @@
 package panel
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,21 +8,13 @@ import (
 	"net/http"
 
 	"github.com/pitchbox/pitchbox/chat"
+	"github.com/pitchbox/pitchbox/control"
 )
-
-// ChatController is what the chat endpoints need; a Controller that also
-// implements it gets them.
-type ChatController interface {
-	ChatMessages() ([]chat.Message, error)
-	ChatSend(ctx context.Context, content string) error
-	ChatDelete(ctx context.Context, id, reason string) error
-	ChatDisconnect(ctx context.Context, userID, reason string) error
-}
 
 // maxBody bounds request bodies of the API.
 const maxBody = 64 << 10
 
-func addChat(mux *http.ServeMux, c ChatController) {
+func addChat(mux *http.ServeMux, c control.Chat) {
 	mux.HandleFunc("GET /api/chat/messages", func(w http.ResponseWriter, r *http.Request) {
 		ms, err := c.ChatMessages()
 		if err != nil {

@@ -13,14 +13,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/BurntSushi/toml"
 
 	"github.com/pitchbox/pitchbox/config"
+	"github.com/pitchbox/pitchbox/control"
 	"github.com/pitchbox/pitchbox/ivs"
-	"github.com/pitchbox/pitchbox/stream"
-	"github.com/pitchbox/pitchbox/v4l2"
 )
 
 // Settings is what the setup endpoints need; a Controller that also
@@ -34,11 +32,8 @@ type Settings interface {
 	Restart()
 	Logs() []string
 	PreviewPreset(ctx context.Context, p config.Preset) ([]byte, error)
-	CameraControls() ([]v4l2.ControlInfo, error)
-	SetCameraControl(id uint32, v int32) (int32, error)
-	Devices() ([]v4l2.DeviceInfo, error)
-	// StreamState is "live" while the box streams to its destination.
-	StreamState() string
+	control.Camera
+	control.Destination
 }
 
 // Upload limits for preset images.
@@ -106,324 +101,351 @@ func (v PresetView) preset(c *config.Config, old *config.Preset) (config.Preset,
 	return p, nil
 }
 
-func addSettings(mux *http.ServeMux, s Settings) {
-	mux.HandleFunc("GET /api/config", func(w http.ResponseWriter, r *http.Request) {
-		m, err := configMap(s.Config())
-		if err != nil {
-			writeError(w, http.StatusInternalServerError, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, m)
-	})
-	mux.HandleFunc("PUT /api/config", func(w http.ResponseWriter, r *http.Request) {
-		var m map[string]any
-		dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
-		dec.UseNumber()
-		if err := dec.Decode(&m); err != nil {
-			writeError(w, http.StatusBadRequest, fmt.Errorf("panel: request body: %v (want the JSON object GET /api/config returns)", err))
-			return
-		}
-		update(w, s, func(c *config.Config) error { return replaceConfig(c, m) })
-	})
+// settingsAPI serves the setup endpoints; each method is one endpoint.
+type settingsAPI struct{ Settings }
 
-	mux.HandleFunc("GET /api/presets", func(w http.ResponseWriter, r *http.Request) {
-		ps := []PresetView{}
-		for _, p := range s.Config().Presets {
-			ps = append(ps, presetView(p))
-		}
-		writeJSON(w, http.StatusOK, ps)
-	})
-	mux.HandleFunc("POST /api/presets", func(w http.ResponseWriter, r *http.Request) {
-		var v PresetView
-		if err := readJSON(r, &v); err != nil {
-			writeError(w, http.StatusBadRequest, err)
-			return
-		}
-		update(w, s, func(c *config.Config) error {
-			p, err := v.preset(c, nil)
-			if err != nil {
-				return err
-			}
-			if slices.ContainsFunc(c.Presets, func(q config.Preset) bool { return q.Name == p.Name }) {
-				return fmt.Errorf("a preset named %q exists already", p.Name)
-			}
-			c.Presets = append(c.Presets, p)
-			return nil
-		})
-	})
-	mux.HandleFunc("PUT /api/presets/{name}", func(w http.ResponseWriter, r *http.Request) {
-		var v PresetView
-		if err := readJSON(r, &v); err != nil {
-			writeError(w, http.StatusBadRequest, err)
-			return
-		}
-		name := r.PathValue("name")
-		update(w, s, func(c *config.Config) error {
-			i := slices.IndexFunc(c.Presets, func(q config.Preset) bool { return q.Name == name })
-			if i < 0 {
-				return notFoundf("no preset named %q", name)
-			}
-			p, err := v.preset(c, &c.Presets[i])
-			if err != nil {
-				return err
-			}
-			if p.Name != name && slices.ContainsFunc(c.Presets, func(q config.Preset) bool { return q.Name == p.Name }) {
-				return fmt.Errorf("a preset named %q exists already", p.Name)
-			}
-			c.Presets[i] = p
-			return nil
-		})
-	})
-	mux.HandleFunc("DELETE /api/presets/{name}", func(w http.ResponseWriter, r *http.Request) {
-		name := r.PathValue("name")
-		update(w, s, func(c *config.Config) error {
-			i := slices.IndexFunc(c.Presets, func(q config.Preset) bool { return q.Name == name })
-			if i < 0 {
-				return notFoundf("no preset named %q", name)
-			}
-			c.Presets = slices.Delete(c.Presets, i, i+1)
-			return nil
-		})
-	})
-	mux.HandleFunc("PUT /api/presets", func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			Order []string `json:"order"`
-		}
-		if err := readJSON(r, &req); err != nil {
-			writeError(w, http.StatusBadRequest, err)
-			return
-		}
-		update(w, s, func(c *config.Config) error {
-			if len(req.Order) != len(c.Presets) {
-				return fmt.Errorf("order must name each of the %d presets once", len(c.Presets))
-			}
-			out := make([]config.Preset, 0, len(c.Presets))
-			for _, n := range req.Order {
-				i := slices.IndexFunc(c.Presets, func(q config.Preset) bool { return q.Name == n })
-				if i < 0 || slices.ContainsFunc(out, func(q config.Preset) bool { return q.Name == n }) {
-					return fmt.Errorf("order must name each preset once; %q is unknown or repeated", n)
-				}
-				out = append(out, c.Presets[i])
-			}
-			c.Presets = out
-			return nil
-		})
-	})
-	mux.HandleFunc("POST /api/presets/preview", func(w http.ResponseWriter, r *http.Request) {
-		var v PresetView
-		if err := readJSON(r, &v); err != nil {
-			writeError(w, http.StatusBadRequest, err)
-			return
-		}
-		c := s.Config()
+func addSettings(mux *http.ServeMux, st Settings) {
+	s := settingsAPI{st}
+	mux.HandleFunc("GET /api/config", s.getConfig)
+	mux.HandleFunc("PUT /api/config", s.putConfig)
+	mux.HandleFunc("GET /api/presets", s.getPresets)
+	mux.HandleFunc("POST /api/presets", s.postPresets)
+	mux.HandleFunc("PUT /api/presets/{name}", s.putPreset)
+	mux.HandleFunc("DELETE /api/presets/{name}", s.deletePreset)
+	mux.HandleFunc("PUT /api/presets", s.putPresetOrder)
+	mux.HandleFunc("POST /api/presets/preview", s.postPresetsPreview)
+	mux.HandleFunc("GET /api/images", s.getImages)
+	mux.HandleFunc("POST /api/images", s.postImages)
+	mux.HandleFunc("GET /api/destination", s.getDestination)
+	mux.HandleFunc("PUT /api/destination", s.putDestination)
+	mux.HandleFunc("POST /api/destination/discover", s.postDestinationDiscover)
+	mux.HandleFunc("POST /api/destination/test", s.postDestinationTest)
+	mux.HandleFunc("GET /api/camera", s.getCamera)
+	mux.HandleFunc("PUT /api/camera", s.putCamera)
+	mux.HandleFunc("PUT /api/camera/controls/{id}", s.putCameraControl)
+	mux.HandleFunc("GET /api/system", s.getSystem)
+	mux.HandleFunc("POST /api/system/restart", s.postSystemRestart)
+}
+
+// getConfig serves GET /api/config.
+func (s settingsAPI) getConfig(w http.ResponseWriter, r *http.Request) {
+	m, err := configMap(s.Config())
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, m)
+}
+
+// putConfig serves PUT /api/config.
+func (s settingsAPI) putConfig(w http.ResponseWriter, r *http.Request) {
+	var m map[string]any
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("panel: request body: %v (want the JSON object GET /api/config returns)", err))
+		return
+	}
+	update(w, s, func(c *config.Config) error { return replaceConfig(c, m) })
+}
+
+// getPresets serves GET /api/presets.
+func (s settingsAPI) getPresets(w http.ResponseWriter, r *http.Request) {
+	ps := []PresetView{}
+	for _, p := range s.Config().Presets {
+		ps = append(ps, presetView(p))
+	}
+	writeJSON(w, http.StatusOK, ps)
+}
+
+// postPresets serves POST /api/presets.
+func (s settingsAPI) postPresets(w http.ResponseWriter, r *http.Request) {
+	var v PresetView
+	if err := readJSON(r, &v); err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	update(w, s, func(c *config.Config) error {
 		p, err := v.preset(c, nil)
-		if err == nil {
-			if v.Name == "" {
-				p.Name = "preview"
-			}
-			c.Presets = []config.Preset{p}
-			err = c.Validate()
-		}
 		if err != nil {
-			writeError(w, http.StatusBadRequest, err)
-			return
+			return err
 		}
-		jpg, err := s.PreviewPreset(r.Context(), p)
-		writeJPEG(w, jpg, err)
+		if slices.ContainsFunc(c.Presets, func(q config.Preset) bool { return q.Name == p.Name }) {
+			return fmt.Errorf("a preset named %q exists already", p.Name)
+		}
+		c.Presets = append(c.Presets, p)
+		return nil
 	})
+}
 
-	mux.HandleFunc("GET /api/images", func(w http.ResponseWriter, r *http.Request) {
-		names := []string{}
-		es, _ := os.ReadDir(imagesDir(s.Config()))
-		for _, e := range es {
-			if e.Type().IsRegular() && !strings.HasPrefix(e.Name(), ".") {
-				names = append(names, e.Name())
-			}
+// putPreset serves PUT /api/presets/{name}.
+func (s settingsAPI) putPreset(w http.ResponseWriter, r *http.Request) {
+	var v PresetView
+	if err := readJSON(r, &v); err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	name := r.PathValue("name")
+	update(w, s, func(c *config.Config) error {
+		i := slices.IndexFunc(c.Presets, func(q config.Preset) bool { return q.Name == name })
+		if i < 0 {
+			return notFoundf("no preset named %q", name)
 		}
-		writeJSON(w, http.StatusOK, names)
-	})
-	mux.HandleFunc("POST /api/images", func(w http.ResponseWriter, r *http.Request) {
-		c := s.Config()
-		name, info, err := saveUpload(w, r, imagesDir(c))
+		p, err := v.preset(c, &c.Presets[i])
 		if err != nil {
-			writeError(w, uploadStatus(err), err)
-			return
+			return err
 		}
-		// A preset showing a replaced image is rendered again.
-		if slices.ContainsFunc(c.Presets, func(p config.Preset) bool { return p.Image == filepath.Join(imagesDir(c), name) }) {
-			if _, err := s.Update(func(*config.Config) error { return nil }); err != nil {
-				writeError(w, http.StatusBadRequest, err)
-				return
-			}
+		if p.Name != name && slices.ContainsFunc(c.Presets, func(q config.Preset) bool { return q.Name == p.Name }) {
+			return fmt.Errorf("a preset named %q exists already", p.Name)
 		}
-		writeJSON(w, http.StatusCreated, map[string]any{"image": name, "width": info.Width, "height": info.Height, "format": info.Format})
+		c.Presets[i] = p
+		return nil
 	})
+}
 
-	mux.HandleFunc("GET /api/destination", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, destinationView(s.Config()))
+// deletePreset serves DELETE /api/presets/{name}.
+func (s settingsAPI) deletePreset(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	update(w, s, func(c *config.Config) error {
+		i := slices.IndexFunc(c.Presets, func(q config.Preset) bool { return q.Name == name })
+		if i < 0 {
+			return notFoundf("no preset named %q", name)
+		}
+		c.Presets = slices.Delete(c.Presets, i, i+1)
+		return nil
 	})
-	mux.HandleFunc("PUT /api/destination", func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			URL       string `json:"url"`
-			StreamKey string `json:"stream_key"`
-		}
-		if err := readJSON(r, &req); err != nil {
-			writeError(w, http.StatusBadRequest, err)
-			return
-		}
-		update(w, s, func(c *config.Config) error {
-			c.Output.URL = strings.TrimSpace(req.URL)
-			if k := strings.TrimSpace(req.StreamKey); k != "" && k != Mask {
-				c.Output.StreamKey, c.Output.StreamKeyFile = k, ""
-			}
-			if c.Output.URL == "" {
-				c.Output.StreamKey, c.Output.StreamKeyFile = "", ""
-			}
-			return nil
-		})
-	})
-	mux.HandleFunc("POST /api/destination/discover", func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			AccessKeyID     string `json:"access_key_id"`
-			SecretAccessKey string `json:"secret_access_key"`
-			Region          string `json:"region"`
-			ChannelARN      string `json:"channel_arn"`
-			Endpoint        string `json:"endpoint"`
-		}
-		if err := readJSON(r, &req); err != nil {
-			writeError(w, http.StatusBadRequest, err)
-			return
-		}
-		c := s.Config()
-		a := c.AWS
-		a.AccessKeyID, a.ChannelARN = strings.TrimSpace(req.AccessKeyID), strings.TrimSpace(req.ChannelARN)
-		if req.Region != "" {
-			a.Region = strings.TrimSpace(req.Region)
-		}
-		if req.Endpoint != "" {
-			a.Endpoint = strings.TrimSpace(req.Endpoint)
-		}
-		secret := strings.TrimSpace(req.SecretAccessKey)
-		if secret == "" || secret == Mask {
-			var err error
-			if secret, err = a.Secret(); err != nil {
-				writeError(w, http.StatusBadRequest, err)
-				return
-			}
-		}
-		acct := ivs.Account{AccessKeyID: a.AccessKeyID, SecretAccessKey: secret, Region: a.AWSRegion(), Endpoint: a.Endpoint}
-		in, err := ivs.Discover(r.Context(), acct, a.ChannelARN)
-		if err != nil {
-			writeError(w, http.StatusBadGateway, err)
-			return
-		}
-		secretFile := filepath.Join(c.StateDir, "aws-secret-access-key")
-		if err := config.WriteSecret(secretFile, secret); err != nil {
-			writeError(w, http.StatusInternalServerError, err)
-			return
-		}
-		a.SecretAccessKeyFile = secretFile
-		update(w, s, func(c *config.Config) error {
-			c.AWS = a
-			c.Output.URL, c.Output.StreamKey, c.Output.StreamKeyFile = in.URL, in.StreamKey, ""
-			return nil
-		})
-	})
-	mux.HandleFunc("POST /api/destination/test", func(w http.ResponseWriter, r *http.Request) {
-		c := s.Config()
-		if c.Output.Recording() {
-			writeJSON(w, http.StatusOK, map[string]any{"ok": true, "message": "no destination set: the box records to a file"})
-			return
-		}
-		u, err := c.StreamURL()
-		if err != nil {
-			writeError(w, http.StatusBadRequest, err)
-			return
-		}
-		dest := &stream.RTMP{URL: u}
-		if s.StreamState() == "live" {
-			// A second publisher on the key would knock the stream off
-			// (IVS) or be refused (nginx): the live stream is the test.
-			writeJSON(w, http.StatusOK, map[string]any{"ok": true, "message": "streaming to " + dest.String() + " now: the connection works"})
-			return
-		}
-		if c.Output.CAFile != "" {
-			if dest.TLS, err = stream.TLSFromCAFile(c.Output.CAFile); err != nil {
-				writeError(w, http.StatusBadRequest, err)
-				return
-			}
-		}
-		ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
-		defer cancel()
-		if err := dest.Probe(ctx); err != nil {
-			writeJSON(w, http.StatusOK, map[string]any{"ok": false, "message": err.Error(), "rejected": stream.IsRejected(err)})
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"ok": true, "message": "connected to " + dest.String() + " and the stream key was accepted"})
-	})
+}
 
-	mux.HandleFunc("GET /api/camera", func(w http.ResponseWriter, r *http.Request) {
-		c := s.Config().Camera
-		devs, derr := s.Devices()
-		ctrls, cerr := s.CameraControls()
-		out := map[string]any{"device": c.Device, "width": c.Width, "height": c.Height, "fps": c.FPS,
-			"devices": nonNil(devs), "controls": nonNil(ctrls)}
-		if derr != nil {
-			out["devices_error"] = derr.Error()
+// putPresetOrder serves PUT /api/presets.
+func (s settingsAPI) putPresetOrder(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Order []string `json:"order"`
+	}
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	update(w, s, func(c *config.Config) error {
+		if len(req.Order) != len(c.Presets) {
+			return fmt.Errorf("order must name each of the %d presets once", len(c.Presets))
 		}
-		if cerr != nil {
-			out["controls_error"] = cerr.Error()
+		out := make([]config.Preset, 0, len(c.Presets))
+		for _, n := range req.Order {
+			i := slices.IndexFunc(c.Presets, func(q config.Preset) bool { return q.Name == n })
+			if i < 0 || slices.ContainsFunc(out, func(q config.Preset) bool { return q.Name == n }) {
+				return fmt.Errorf("order must name each preset once; %q is unknown or repeated", n)
+			}
+			out = append(out, c.Presets[i])
 		}
-		writeJSON(w, http.StatusOK, out)
+		c.Presets = out
+		return nil
 	})
-	mux.HandleFunc("PUT /api/camera", func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			Device string `json:"device"`
-			Width  int    `json:"width"`
-			Height int    `json:"height"`
-			FPS    int    `json:"fps"`
-		}
-		if err := readJSON(r, &body); err != nil {
-			writeError(w, http.StatusBadRequest, err)
-			return
-		}
-		update(w, s, func(c *config.Config) error {
-			c.Camera = config.Camera{Device: body.Device, Width: body.Width, Height: body.Height, FPS: body.FPS}
-			return nil
-		})
-	})
-	mux.HandleFunc("PUT /api/camera/controls/{id}", func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseUint(r.PathValue("id"), 0, 32)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, fmt.Errorf("panel: control id %q is not a number", r.PathValue("id")))
-			return
-		}
-		var req struct {
-			Value int32 `json:"value"`
-		}
-		if err := readJSON(r, &req); err != nil {
-			writeError(w, http.StatusBadRequest, err)
-			return
-		}
-		got, err := s.SetCameraControl(uint32(id), req.Value)
-		if err != nil {
-			writeError(w, http.StatusConflict, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"id": id, "value": got})
-	})
+}
 
-	mux.HandleFunc("GET /api/system", func(w http.ResponseWriter, r *http.Request) {
-		logs := s.Logs()
-		if logs == nil {
-			logs = []string{}
+// postPresetsPreview serves POST /api/presets/preview.
+func (s settingsAPI) postPresetsPreview(w http.ResponseWriter, r *http.Request) {
+	var v PresetView
+	if err := readJSON(r, &v); err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	c := s.Config()
+	p, err := v.preset(c, nil)
+	if err == nil {
+		if v.Name == "" {
+			p.Name = "preview"
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"logs": logs})
+		c.Presets = []config.Preset{p}
+		err = c.Validate()
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	jpg, err := s.PreviewPreset(r.Context(), p)
+	writeJPEG(w, jpg, err)
+}
+
+// getImages serves GET /api/images.
+func (s settingsAPI) getImages(w http.ResponseWriter, r *http.Request) {
+	names := []string{}
+	es, _ := os.ReadDir(imagesDir(s.Config()))
+	for _, e := range es {
+		if e.Type().IsRegular() && !strings.HasPrefix(e.Name(), ".") {
+			names = append(names, e.Name())
+		}
+	}
+	writeJSON(w, http.StatusOK, names)
+}
+
+// postImages serves POST /api/images.
+func (s settingsAPI) postImages(w http.ResponseWriter, r *http.Request) {
+	c := s.Config()
+	name, info, err := saveUpload(w, r, imagesDir(c))
+	if err != nil {
+		writeError(w, uploadStatus(err), err)
+		return
+	}
+	// A preset showing a replaced image is rendered again.
+	if slices.ContainsFunc(c.Presets, func(p config.Preset) bool { return p.Image == filepath.Join(imagesDir(c), name) }) {
+		if _, err := s.Update(func(*config.Config) error { return nil }); err != nil {
+			writeError(w, http.StatusBadRequest, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"image": name, "width": info.Width, "height": info.Height, "format": info.Format})
+}
+
+// getDestination serves GET /api/destination.
+func (s settingsAPI) getDestination(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, destinationView(s.Config()))
+}
+
+// putDestination serves PUT /api/destination.
+func (s settingsAPI) putDestination(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		URL       string `json:"url"`
+		StreamKey string `json:"stream_key"`
+	}
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	update(w, s, func(c *config.Config) error {
+		c.Output.URL = strings.TrimSpace(req.URL)
+		if k := strings.TrimSpace(req.StreamKey); k != "" && k != Mask {
+			c.Output.StreamKey, c.Output.StreamKeyFile = k, ""
+		}
+		if c.Output.URL == "" {
+			c.Output.StreamKey, c.Output.StreamKeyFile = "", ""
+		}
+		return nil
 	})
-	mux.HandleFunc("POST /api/system/restart", func(w http.ResponseWriter, r *http.Request) {
-		s.Restart()
-		writeJSON(w, http.StatusAccepted, map[string]bool{"restarting": true})
+}
+
+// postDestinationDiscover serves POST /api/destination/discover.
+func (s settingsAPI) postDestinationDiscover(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		AccessKeyID     string `json:"access_key_id"`
+		SecretAccessKey string `json:"secret_access_key"`
+		Region          string `json:"region"`
+		ChannelARN      string `json:"channel_arn"`
+		Endpoint        string `json:"endpoint"`
+	}
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	c := s.Config()
+	a := c.AWS
+	a.AccessKeyID, a.ChannelARN = strings.TrimSpace(req.AccessKeyID), strings.TrimSpace(req.ChannelARN)
+	if req.Region != "" {
+		a.Region = strings.TrimSpace(req.Region)
+	}
+	if req.Endpoint != "" {
+		a.Endpoint = strings.TrimSpace(req.Endpoint)
+	}
+	secret := strings.TrimSpace(req.SecretAccessKey)
+	if secret == "" || secret == Mask {
+		var err error
+		if secret, err = a.Secret(); err != nil {
+			writeError(w, http.StatusBadRequest, err)
+			return
+		}
+	}
+	acct := ivs.Account{AccessKeyID: a.AccessKeyID, SecretAccessKey: secret, Region: a.AWSRegion(), Endpoint: a.Endpoint}
+	in, err := ivs.Discover(r.Context(), acct, a.ChannelARN)
+	if err != nil {
+		writeError(w, http.StatusBadGateway, err)
+		return
+	}
+	secretFile := filepath.Join(c.StateDir, "aws-secret-access-key")
+	if err := config.WriteSecret(secretFile, secret); err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	a.SecretAccessKeyFile = secretFile
+	update(w, s, func(c *config.Config) error {
+		c.AWS = a
+		c.Output.URL, c.Output.StreamKey, c.Output.StreamKeyFile = in.URL, in.StreamKey, ""
+		return nil
 	})
+}
+
+// postDestinationTest serves POST /api/destination/test.
+func (s settingsAPI) postDestinationTest(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.ProbeDestination(r.Context()))
+}
+
+// getCamera serves GET /api/camera.
+func (s settingsAPI) getCamera(w http.ResponseWriter, r *http.Request) {
+	c := s.Config().Camera
+	devs, derr := s.Devices()
+	ctrls, cerr := s.CameraControls()
+	out := map[string]any{"device": c.Device, "width": c.Width, "height": c.Height, "fps": c.FPS,
+		"devices": nonNil(devs), "controls": nonNil(ctrls)}
+	if derr != nil {
+		out["devices_error"] = derr.Error()
+	}
+	if cerr != nil {
+		out["controls_error"] = cerr.Error()
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// putCamera serves PUT /api/camera.
+func (s settingsAPI) putCamera(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Device string `json:"device"`
+		Width  int    `json:"width"`
+		Height int    `json:"height"`
+		FPS    int    `json:"fps"`
+	}
+	if err := readJSON(r, &body); err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	update(w, s, func(c *config.Config) error {
+		c.Camera = config.Camera{Device: body.Device, Width: body.Width, Height: body.Height, FPS: body.FPS}
+		return nil
+	})
+}
+
+// putCameraControl serves PUT /api/camera/controls/{id}.
+func (s settingsAPI) putCameraControl(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseUint(r.PathValue("id"), 0, 32)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("panel: control id %q is not a number", r.PathValue("id")))
+		return
+	}
+	var req struct {
+		Value int32 `json:"value"`
+	}
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	got, err := s.SetCameraControl(uint32(id), req.Value)
+	if err != nil {
+		writeError(w, http.StatusConflict, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "value": got})
+}
+
+// getSystem serves GET /api/system.
+func (s settingsAPI) getSystem(w http.ResponseWriter, r *http.Request) {
+	logs := s.Logs()
+	if logs == nil {
+		logs = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"logs": logs})
+}
+
+// postSystemRestart serves POST /api/system/restart.
+func (s settingsAPI) postSystemRestart(w http.ResponseWriter, r *http.Request) {
+	s.Restart()
+	writeJSON(w, http.StatusAccepted, map[string]bool{"restarting": true})
 }
 
 func nonNil[T any](s []T) []T {

@@ -21,7 +21,9 @@ import (
 
 	"github.com/pitchbox/pitchbox/config"
 	"github.com/pitchbox/pitchbox/encode/x264"
-	"github.com/pitchbox/pitchbox/internal/app"
+	"github.com/pitchbox/pitchbox/box"
+	"github.com/pitchbox/pitchbox/control"
+	"github.com/pitchbox/pitchbox/internal/logring"
 	"github.com/pitchbox/pitchbox/internal/wait"
 	"github.com/pitchbox/pitchbox/ivs/ivstest"
 	"github.com/pitchbox/pitchbox/panel"
@@ -52,7 +54,7 @@ type rig struct {
 	state  string
 	log    *syncBuf
 	bodies bytes.Buffer // every response body seen
-	a      *app.App
+	b      *box.Box
 }
 
 // newRig runs a real box (test pattern, x264, local recording) behind the
@@ -74,26 +76,27 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	r := &rig{t: t, state: c.StateDir, log: &syncBuf{}}
-	ring := app.NewLogRing(200)
+	ring := logring.New(200)
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(r.log, ring), nil))
-	r.a = app.New(filepath.Join(c.StateDir, "pitchbox.toml"), c, log, ring)
+	b, err := box.New(c, log, box.WithConfigFile(filepath.Join(c.StateDir, "pitchbox.toml")), box.WithLogs(ring))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.b = b
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- r.a.Run(ctx, nil) }()
+	go func() { done <- b.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Error(err)
 		}
 	})
-	if r.a.WaitBox(10*time.Second) == nil {
-		t.Fatal("box did not start")
-	}
 	au, err := auth.Open(filepath.Join(c.StateDir, "panel-auth.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	web := &panel.Web{API: panel.NewAPI(r.a, "panel"), Auth: au, Log: log, Version: "test"}
+	web := &panel.Web{API: panel.NewAPI(r.b, "panel"), Auth: au, Log: log, Version: "test"}
 	r.srv = httptest.NewServer(web.Handler())
 	t.Cleanup(r.srv.Close)
 	jar, _ := cookiejar.New(nil)
@@ -104,6 +107,11 @@ func newRig(t *testing.T) *rig {
 	}
 	r.csrf = r.csrfFromPage()
 	return r
+}
+
+// waitRunning waits for the pipeline to run after a settings change.
+func (r *rig) waitRunning() {
+	wait.For(r.t, 10*time.Second, "the pipeline to run", func() bool { return r.b.State() != control.Restarting })
 }
 
 func (r *rig) pair(code, pw string) int {
@@ -181,7 +189,7 @@ func (r *rig) upload(name string, data []byte) (int, string) {
 // orangePixels counts the product image's orange in the outgoing picture.
 func (r *rig) orangePixels() int {
 	r.t.Helper()
-	jpg, err := r.a.Snapshot(context.Background(), 95)
+	jpg, err := r.b.Snapshot(context.Background(), 95)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -314,13 +322,13 @@ func TestUploadsAndPresets(t *testing.T) {
 	if code, body := r.do("PUT", "/api/presets", map[string]any{"order": []string{"buy", "tag"}}, true, r.csrf); code != 200 {
 		t.Fatalf("reorder: %d %s", code, body)
 	}
-	if got := r.a.Box().Presets(); strings.Join(got, ",") != "buy,tag" {
+	if got := r.b.Presets(); strings.Join(got, ",") != "buy,tag" {
 		t.Fatalf("running box presets %v", got)
 	}
 	if code, body := r.do("POST", "/api/presets/tag/show", nil, true, r.csrf); code != 200 {
 		t.Fatalf("show: %d %s", code, body)
 	}
-	if s := r.a.Box().Scene(); s != "tag" {
+	if s := r.b.Scene(); s != "tag" {
 		t.Fatalf("scene %q", s)
 	}
 	if code, _ := r.do("POST", "/api/presets/preview", map[string]any{"kind": "qr", "qr": "hello", "size": 0.5}, true, r.csrf); code != 200 {
@@ -335,7 +343,7 @@ func TestUploadsAndPresets(t *testing.T) {
 	if code, body := r.upload("tag.png", paneltest.ProductPNG(60, 200)); code != 201 || !strings.Contains(body, `"width": 60`) {
 		t.Fatalf("replacing the image: %d %s", code, body)
 	}
-	if s := r.a.Box().Scene(); s != "tag" {
+	if s := r.b.Scene(); s != "tag" {
 		t.Fatalf("after replacing its image the preset is off screen: %q", s)
 	}
 	if tall := r.orangePixels(); wide < 500 || tall*3 > wide {
@@ -344,7 +352,7 @@ func TestUploadsAndPresets(t *testing.T) {
 	if code, _ := r.do("DELETE", "/api/presets/tag", nil, true, r.csrf); code != 200 {
 		t.Fatal("delete failed")
 	}
-	if s := r.a.Box().Scene(); s != "" {
+	if s := r.b.Scene(); s != "" {
 		t.Errorf("deleted preset still shown: %q", s)
 	}
 	saved, err := config.Load(filepath.Join(r.state, "pitchbox.toml"))
@@ -365,10 +373,8 @@ func TestSecretsAreWriteOnly(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("discover: %d %s", code, body)
 	}
-	if r.a.WaitBox(10*time.Second) == nil {
-		t.Fatal("box did not come back")
-	}
-	c := r.a.Config()
+	r.waitRunning()
+	c := r.b.Config()
 	if c.Output.URL != "rtmps://127.0.0.1:1:443/app/" && !strings.HasPrefix(c.Output.URL, "rtmps://127.0.0.1:1") {
 		t.Fatalf("url %q", c.Output.URL)
 	}
@@ -392,7 +398,7 @@ func TestSecretsAreWriteOnly(t *testing.T) {
 	if code, body := r.do("PUT", "/api/destination", map[string]string{"url": "rtmp://127.0.0.1:1/app/", "stream_key": testKey + "2"}, true, r.csrf); code != 200 {
 		t.Fatalf("set destination: %d %s", code, body)
 	}
-	r.a.WaitBox(10 * time.Second)
+	r.waitRunning()
 	_, dest := r.do("GET", "/api/destination", nil, true, "")
 	if !strings.Contains(dest, `"stream_key_set": true`) || !strings.Contains(dest, `"secret_access_key_set": true`) {
 		t.Errorf("destination view %s", dest)
@@ -405,8 +411,8 @@ func TestSecretsAreWriteOnly(t *testing.T) {
 	if code, body := r.do("PUT", "/api/config", m, true, r.csrf); code != 200 {
 		t.Fatalf("put config: %d %s", code, body)
 	}
-	r.a.WaitBox(10 * time.Second)
-	if k, _ := r.a.Config().Output.Key(); k != testKey+"2" {
+	r.waitRunning()
+	if k, _ := r.b.Config().Output.Key(); k != testKey+"2" {
 		t.Fatal("PUT of the masked config lost the stream key")
 	}
 	// Bad config is refused with the key named.
@@ -479,7 +485,7 @@ func TestReachableAddr(t *testing.T) {
 // and restart work.
 func TestCameraAndSystem(t *testing.T) {
 	r := newRig(t)
-	first := r.a.Box()
+	first := r.b.Builds()
 	if code, body := r.do("PUT", "/api/camera", map[string]any{"device": "testpattern", "width": 640, "height": 360, "fps": 500}, true, r.csrf); code != 400 || !strings.Contains(body, "camera.fps") {
 		t.Fatalf("bad fps: %d %s", code, body)
 	}
@@ -487,12 +493,10 @@ func TestCameraAndSystem(t *testing.T) {
 		t.Fatalf("camera: %d %s", code, body)
 	}
 	wait.For(t, 10*time.Second, "the box rebuilt at 640x360", func() bool {
-		b := r.a.Box()
-		if b == nil || b == first {
+		if r.b.Builds() == first || r.b.State() == control.Restarting {
 			return false
 		}
-		w, h := b.Size()
-		return w == 640 && h == 360
+		return r.b.Status().Size == "640x360"
 	})
 	if saved, err := config.Load(filepath.Join(r.state, "pitchbox.toml")); err != nil || saved.Camera.FPS != 15 {
 		t.Fatalf("saved camera: %v %+v", err, saved)
@@ -507,12 +511,12 @@ func TestCameraAndSystem(t *testing.T) {
 	if code, body := r.do("PUT", "/api/camera/controls/brightness", map[string]int{"value": 1}, true, r.csrf); code != 400 || !strings.Contains(body, "not a number") {
 		t.Errorf("control id: %d %s", code, body)
 	}
-	second := r.a.Box()
+	second := r.b.Builds()
 	if code, _ := r.do("POST", "/api/system/restart", nil, true, r.csrf); code != 202 {
 		t.Fatalf("restart: %d", code)
 	}
-	wait.For(t, 10*time.Second, "the box restarted", func() bool { b := r.a.Box(); return b != nil && b != second })
-	if _, body := r.do("GET", "/api/system", nil, true, ""); !strings.Contains(body, "restarting the box") {
+	wait.For(t, 10*time.Second, "the box restarted", func() bool { return r.b.Builds() > second && r.b.State() != control.Restarting })
+	if _, body := r.do("GET", "/api/system", nil, true, ""); !strings.Contains(body, "restarting the pipeline") {
 		t.Errorf("system log lines lack the restart: %s", body)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/pitchbox/pitchbox/audio"
 	"github.com/pitchbox/pitchbox/box"
 	"github.com/pitchbox/pitchbox/config"
+	"github.com/pitchbox/pitchbox/control"
 	"github.com/pitchbox/pitchbox/internal/wait"
 )
 
@@ -155,7 +156,7 @@ func TestMicUnplugAndReplug(t *testing.T) {
 	}
 	d = wait.For(t, 8*time.Second, "the microphone back", mic)
 	t.Logf("plugged back: %s after %v", b.Status().Audio.Source, d.Round(time.Millisecond))
-	if b.Status().Encoded <= encodedBefore || b.Status().State != "live" {
+	if b.Status().Encoded <= encodedBefore || b.Status().State != control.Live {
 		t.Fatal("the stream stopped while the microphone was away")
 	}
 }

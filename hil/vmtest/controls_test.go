@@ -21,6 +21,7 @@ import (
 
 	"github.com/pitchbox/pitchbox/box"
 	"github.com/pitchbox/pitchbox/config"
+	"github.com/pitchbox/pitchbox/control"
 	"github.com/pitchbox/pitchbox/encode"
 	"github.com/pitchbox/pitchbox/encode/m2m"
 	"github.com/pitchbox/pitchbox/internal/wait"
@@ -182,7 +183,7 @@ func TestGPIOButtonShowsPresetAndLEDFollows(t *testing.T) {
 	chip.pull(t, 19, "pull-down")
 	time.Sleep(1200 * time.Millisecond)
 	chip.pull(t, 19, "pull-up")
-	wait.For(t, 3*time.Second, "live after a long press", func() bool { return b.Status().State == "live" })
+	wait.For(t, 3*time.Second, "live after a long press", func() bool { return b.Status().State == control.Live })
 	for i := 0; i < 8; i++ {
 		if v := chip.value(t, 26); v != "1" {
 			t.Fatalf("status LED %s while live, want steady 1", v)
@@ -209,7 +210,7 @@ func TestLEDBlinksWhileReconnecting(t *testing.T) {
 	if err := b.GoLive("test"); err != nil {
 		t.Fatal(err)
 	}
-	wait.For(t, 5*time.Second, "reconnecting", func() bool { return b.Status().State == "reconnecting" })
+	wait.For(t, 5*time.Second, "reconnecting", func() bool { return b.Status().State == control.Reconnecting })
 	seen := map[string]bool{}
 	for i := 0; i < 30; i++ {
 		seen[chip.value(t, 26)] = true

@@ -26,7 +26,8 @@ import (
 	"github.com/pitchbox/pitchbox/box"
 	"github.com/pitchbox/pitchbox/chat"
 	"github.com/pitchbox/pitchbox/config"
-	"github.com/pitchbox/pitchbox/internal/app"
+	"github.com/pitchbox/pitchbox/control"
+	"github.com/pitchbox/pitchbox/internal/logring"
 	"github.com/pitchbox/pitchbox/panel"
 	"github.com/pitchbox/pitchbox/panel/auth"
 	"github.com/pitchbox/pitchbox/v4l2"
@@ -176,7 +177,7 @@ func cmdRun(args []string, stderr io.Writer) error {
 			return err
 		}
 	}
-	ring := app.NewLogRing(200)
+	ring := logring.New(200)
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(stderr, ring), &slog.HandlerOptions{Level: level(cfg.Log.Level)}))
 	if builtin {
 		log.Info("pitchbox: running on built-in defaults; panel changes are saved to "+path, "state_dir", cfg.StateDir)
@@ -187,7 +188,11 @@ func cmdRun(args []string, stderr io.Writer) error {
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer cancel()
 	var info panelInfo
-	a := app.New(path, cfg, log, ring, box.WithPanelInfo(info.get))
+	a, err := box.New(cfg, log, box.WithConfigFile(path), box.WithLogs(ring), box.WithPanelInfo(info.get))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
 	api := panel.NewAPI(a, "cli")
 	stop, err := panel.ServeUnix(ctx, cfg.Control.Socket, api)
 	if err != nil {
@@ -203,9 +208,8 @@ func cmdRun(args []string, stderr io.Writer) error {
 			defer stopWeb()
 		}
 	}
-	err = a.Run(ctx, func(b *box.Box) {
-		log.Info("pitchbox: running", "version", box.Version, "control", cfg.Control.Socket, "presets", b.Presets())
-	})
+	log.Info("pitchbox: running", "version", box.Version, "control", cfg.Control.Socket, "presets", a.Presets())
+	err = a.Run(ctx)
 	log.Info("pitchbox: stopped")
 	return err
 }
@@ -239,7 +243,7 @@ func (p *panelInfo) get() box.PanelInfo {
 
 // serveWeb starts the web panel on [panel] listen: pairing on first run
 // (the code goes to the log and the display), then password and sessions.
-func serveWeb(ctx context.Context, cfg *config.Config, a *app.App, log *slog.Logger, info *panelInfo) (func(), error) {
+func serveWeb(ctx context.Context, cfg *config.Config, a *box.Box, log *slog.Logger, info *panelInfo) (func(), error) {
 	au, err := auth.Open(filepath.Join(cfg.StateDir, "panel-auth.json"))
 	if err != nil {
 		return nil, err
@@ -374,7 +378,7 @@ func cmdStatus(args []string, stdout io.Writer) error {
 	if len(pos) > 0 {
 		return &usageError{"status: takes no arguments"}
 	}
-	var st box.Status
+	var st control.Status
 	if done, err := getJSON(c, "/api/status", *asJSON, stdout, &st); done || err != nil {
 		return err
 	}
@@ -399,7 +403,7 @@ func getJSON(c *panel.Client, path string, raw bool, stdout io.Writer, v any) (d
 	return false, nil
 }
 
-func printStatus(w io.Writer, st box.Status) {
+func printStatus(w io.Writer, st control.Status) {
 	scene := st.Scene
 	if scene == "" {
 		scene = "(none)"

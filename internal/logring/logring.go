@@ -1,13 +1,14 @@
-package app
+// Package logring keeps the box's recent log lines for the panel.
+package logring
 
 import (
 	"bytes"
 	"sync"
 )
 
-// LogRing keeps the last lines written to it, for the panel's System page.
+// Ring keeps the last lines written to it, for the panel's System page.
 // It is an io.Writer for a slog text handler.
-type LogRing struct {
+type Ring struct {
 	mu    sync.Mutex
 	lines []string
 	next  int
@@ -15,11 +16,11 @@ type LogRing struct {
 	part  []byte
 }
 
-// NewLogRing keeps n lines.
-func NewLogRing(n int) *LogRing { return &LogRing{lines: make([]string, n)} }
+// New keeps n lines.
+func New(n int) *Ring { return &Ring{lines: make([]string, n)} }
 
 // Write implements io.Writer.
-func (r *LogRing) Write(p []byte) (int, error) {
+func (r *Ring) Write(p []byte) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := len(p)
@@ -42,7 +43,7 @@ func (r *LogRing) Write(p []byte) (int, error) {
 }
 
 // Lines returns the kept lines, oldest first.
-func (r *LogRing) Lines() []string {
+func (r *Ring) Lines() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.full {

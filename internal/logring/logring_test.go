@@ -1,12 +1,12 @@
-package app
+package logring
 
 import (
 	"strings"
 	"testing"
 )
 
-func TestLogRingKeepsTheLastLines(t *testing.T) {
-	r := NewLogRing(3)
+func TestRingKeepsTheLastLines(t *testing.T) {
+	r := New(3)
 	r.Write([]byte("one\ntwo\nthr"))
 	if got := strings.Join(r.Lines(), "|"); got != "one|two" {
 		t.Fatalf("before wrapping: %q", got)

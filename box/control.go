@@ -1,0 +1,139 @@
+package box
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/pitchbox/pitchbox/buttons"
+	"github.com/pitchbox/pitchbox/control"
+	"github.com/pitchbox/pitchbox/frame"
+	"github.com/pitchbox/pitchbox/v4l2"
+)
+
+// GoLive starts publishing (or recording), now and after every rebuild,
+// until StopLive. It is a no-op when live.
+func (b *Box) GoLive(source string) error {
+	b.mu.Lock()
+	was := b.live
+	b.live = true
+	if b.pipe != nil {
+		b.pipe.goLive()
+	}
+	b.mu.Unlock()
+	if !was {
+		b.act("live start", source)
+	}
+	return nil
+}
+
+// StopLive ends the stream cleanly. It is a no-op when not live.
+func (b *Box) StopLive(source string) {
+	b.mu.Lock()
+	was := b.live
+	b.live = false
+	p := b.pipe
+	b.mu.Unlock()
+	if p != nil {
+		p.stopLive()
+	}
+	if was {
+		b.act("live stop", source)
+	}
+}
+
+// Live reports whether the box is live or trying to be.
+func (b *Box) Live() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.live
+}
+
+// State is the stream's state: Restarting while the pipeline is rebuilt.
+func (b *Box) State() control.State {
+	p := b.pipeline()
+	if p == nil {
+		return control.Restarting
+	}
+	return p.streamState()
+}
+
+func (b *Box) act(what, source string) {
+	b.mu.Lock()
+	b.lastAct = control.LastAction{Action: what, Source: source, At: time.Now()}
+	b.mu.Unlock()
+	b.log.Info("box: "+what, "by", source)
+}
+
+func (b *Box) ledState() buttons.State {
+	return buttons.State{Stream: b.State().String(), Overlay: b.Scene() != ""}
+}
+
+// Devices lists the cameras with their modes.
+func (b *Box) Devices() ([]control.Device, error) {
+	devs, err := v4l2.Devices()
+	out := make([]control.Device, 0, len(devs))
+	for _, d := range devs {
+		cd := control.Device{Path: d.Path, Name: d.Name, Bus: d.Bus}
+		for _, f := range d.Formats {
+			cf := control.Format{FourCC: f.FourCC.String(), Description: f.Description}
+			for _, s := range f.Sizes {
+				cf.Sizes = append(cf.Sizes, control.FrameSize{Width: s.Width, Height: s.Height,
+					MaxWidth: s.MaxWidth, MaxHeight: s.MaxHeight, Rates: s.Rates})
+			}
+			cd.Formats = append(cd.Formats, cf)
+		}
+		out = append(out, cd)
+	}
+	return out, err
+}
+
+// CameraControls lists the camera's controls (exposure, focus, white
+// balance …) where it has them.
+func (b *Box) CameraControls() ([]control.CameraControl, error) {
+	p, err := b.current()
+	if err != nil {
+		return nil, err
+	}
+	infos, err := p.src.Controls()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]control.CameraControl, len(infos))
+	for i, c := range infos {
+		out[i] = control.CameraControl{ID: c.ID, Name: c.Name, Type: c.Type, Min: c.Min, Max: c.Max,
+			Step: c.Step, Default: c.Default, Value: c.Value, ReadOnly: c.ReadOnly, Inactive: c.Inactive}
+		for _, m := range c.Menu {
+			out[i].Menu = append(out[i].Menu, control.MenuItem{Index: m.Index, Name: m.Name})
+		}
+	}
+	return out, nil
+}
+
+// SetCameraControl sets one camera control and returns the value kept.
+func (b *Box) SetCameraControl(id uint32, v int32) (int32, error) {
+	p, err := b.current()
+	if err != nil {
+		return 0, err
+	}
+	got, err := p.src.SetControl(id, v)
+	if err == nil {
+		b.log.Info("box: camera control set", "id", fmt.Sprintf("%#x", id), "value", got)
+	}
+	return got, err
+}
+
+// Snapshot returns the next composited frame, overlay included, as a JPEG
+// of the given quality: what buyers see.
+func (b *Box) Snapshot(ctx context.Context, quality int) ([]byte, error) {
+	p, err := b.current()
+	if err != nil {
+		return nil, err
+	}
+	var jpg []byte
+	var jerr error
+	if err := p.snap.with(ctx, func(f *frame.Frame) { jpg, jerr = encodeJPEG(f, quality) }); err != nil {
+		return nil, err
+	}
+	return jpg, jerr
+}

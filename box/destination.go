@@ -1,0 +1,57 @@
+package box
+
+import (
+	"context"
+	"path/filepath"
+	"time"
+
+	"github.com/pitchbox/pitchbox/config"
+	"github.com/pitchbox/pitchbox/control"
+	"github.com/pitchbox/pitchbox/stream"
+)
+
+// makeDestination is where cfg sends the stream: the RTMP(S) server, or a
+// FLV recording in the state directory when no URL is set (onOpen is told
+// each recording's path).
+func makeDestination(cfg *config.Config, onOpen func(string)) (stream.Destination, error) {
+	out := cfg.Output
+	if out.Recording() {
+		return &stream.File{Dir: filepath.Join(cfg.StateDir, "recordings"), OnOpen: onOpen}, nil
+	}
+	u, err := cfg.StreamURL()
+	if err != nil {
+		return nil, err
+	}
+	r := &stream.RTMP{URL: u}
+	if out.CAFile != "" {
+		if r.TLS, err = stream.TLSFromCAFile(out.CAFile); err != nil {
+			return nil, &config.Error{Key: "output.ca_file", Msg: err.Error()}
+		}
+	}
+	return r, nil
+}
+
+// ProbeDestination connects to the configured destination and asks to
+// publish without sending media. While live the live stream answers: a
+// second publisher on the key would knock the stream off (IVS) or be
+// refused (nginx).
+func (b *Box) ProbeDestination(ctx context.Context) control.Probe {
+	cfg := b.set.current()
+	if cfg.Output.Recording() {
+		return control.Probe{OK: true, Message: "no destination set: the box records to a file"}
+	}
+	dest, err := makeDestination(cfg, nil)
+	if err != nil {
+		return control.Probe{Message: err.Error()}
+	}
+	r := dest.(*stream.RTMP)
+	if b.State() == control.Live {
+		return control.Probe{OK: true, Message: "streaming to " + r.String() + " now: the connection works"}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := r.Probe(ctx); err != nil {
+		return control.Probe{Message: err.Error(), Rejected: stream.IsRejected(err)}
+	}
+	return control.Probe{OK: true, Message: "connected to " + r.String() + " and the stream key was accepted"}
+}

@@ -1,0 +1,147 @@
+package box
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/pitchbox/pitchbox/audio"
+	"github.com/pitchbox/pitchbox/encode"
+	"github.com/pitchbox/pitchbox/frame"
+	"github.com/pitchbox/pitchbox/stream"
+)
+
+// capture reads the source and hands frames on. When compose is behind,
+// the frame is dropped (counted), never queued without bound: the camera
+// is never stalled.
+func (p *pipeline) capture(ctx context.Context, s *stage, out chan<- *frame.Frame) error {
+	errs := newRateLog(p.log, 10*time.Second)
+	for {
+		f, err := p.src.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			errs.Error("box: source", err)
+			continue
+		}
+		s.in.Add(1)
+		p.stats.captured.Add(1)
+		handOn(s, out, f)
+	}
+}
+
+// handOn passes f to the next stage, or drops it (counted) when that
+// stage is behind.
+func handOn(s *stage, out chan<- *frame.Frame, f *frame.Frame) {
+	select {
+	case out <- f:
+		s.out.Add(1)
+	default:
+		s.dropped.Add(1)
+		f.Release()
+	}
+}
+
+// compose draws the scene on each frame, serves preview snapshots, and
+// hands frames to the encoder while live.
+func (p *pipeline) compose(ctx context.Context, s *stage, in <-chan *frame.Frame, out chan<- *frame.Frame) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case r := <-p.snap.req:
+			p.snap.pending = r
+		case f := <-in:
+			s.in.Add(1)
+			p.comp.Apply(f)
+			p.snap.serve(f)
+			if p.livePub.Load() == nil {
+				f.Release()
+				continue
+			}
+			handOn(s, out, f)
+		}
+	}
+}
+
+// encodeFailAfter is how long the encoder may fail on every frame before
+// the stage gives up and the box rebuilds the pipeline (reopening a
+// wedged hardware encoder).
+const encodeFailAfter = 2 * time.Second
+
+// encoder is the encode stage's state between frames.
+type encoder struct {
+	kc        encode.KeyframeClock
+	silence   audio.Silence
+	current   *stream.Publisher
+	video     []*encode.Packet // reused
+	audio     []*encode.Packet // reused
+	failSince time.Duration    // PTS of the first frame of a run of errors; -1 when none
+	err       error            // the last error of that run
+}
+
+// encode encodes composited frames and hands the packets (with the
+// constant silent track when there is no microphone) to the muxer.
+func (p *pipeline) encode(ctx context.Context, s *stage, in <-chan *frame.Frame) error {
+	e := &encoder{kc: encode.KeyframeClock{Interval: time.Duration(p.cfg.Encoder.KeyframeSeconds) * time.Second}, failSince: -1}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case f := <-in:
+			s.in.Add(1)
+			pts := f.PTS
+			p.encodeFrame(e, f)
+			f.Release()
+			s.out.Add(1)
+			if e.failSince >= 0 && pts-e.failSince >= encodeFailAfter {
+				return fmt.Errorf("box: the encoder failed on every frame for %v: %w", pts-e.failSince, e.err)
+			}
+		}
+	}
+}
+
+// encodeFrame encodes f for the current session and queues its packets.
+// The caller releases f.
+func (p *pipeline) encodeFrame(e *encoder, f *frame.Frame) {
+	pub := p.livePub.Load()
+	if pub != e.current {
+		// A new session: restart the audio clock and begin with an IDR.
+		e.current = pub
+		e.silence = audio.Silence{}
+		e.kc.Request()
+	}
+	if pub == nil {
+		return
+	}
+	if p.keyReq.Swap(false) {
+		e.kc.Request()
+	}
+	var err error
+	e.video, err = p.enc.Encode(e.video[:0], f, e.kc.Due(f.PTS))
+	switch {
+	case err != nil:
+		p.encErrs.Error("box: encode", err)
+		if e.failSince < 0 {
+			e.failSince = f.PTS
+		}
+		e.err = err
+	default:
+		e.failSince, e.err = -1, nil
+	}
+	for _, pkt := range e.video {
+		p.stats.encoded.Add(1)
+		p.stats.bytes.Add(uint64(len(pkt.Data)))
+		if p.audio.constant() {
+			e.audio = e.silence.Until(e.audio[:0], pkt.DTS)
+			for _, a := range e.audio {
+				p.mux.push(a)
+			}
+		}
+		p.mux.push(pkt)
+	}
+}
+
+// requestKeyframe asks for an IDR on the next encoded frame.
+func (p *pipeline) requestKeyframe() { p.keyReq.Store(true) }

@@ -1,0 +1,76 @@
+package box
+
+import (
+	"github.com/pitchbox/pitchbox/control"
+	"github.com/pitchbox/pitchbox/stream"
+)
+
+// goLive starts the publisher (or the recorder). It is a no-op when live.
+func (p *pipeline) goLive() {
+	p.pubMu.Lock()
+	defer p.pubMu.Unlock()
+	if p.pub != nil {
+		return
+	}
+	p.pub = stream.NewPublisher(p.dest, stream.Options{
+		RequestKeyframe: p.requestKeyframe,
+		AudioConfig:     p.audio.asc,
+		Logger:          p.log,
+	})
+	p.mux.setPublisher(p.pub)
+	p.livePub.Store(p.pub)
+	p.log.Info("box: going live", "destination", p.dest.String())
+}
+
+// stopLive ends the session cleanly. It is a no-op when not live.
+func (p *pipeline) stopLive() bool {
+	p.pubMu.Lock()
+	pub := p.pub
+	p.pub = nil
+	p.livePub.Store(nil)
+	p.mux.setPublisher(nil)
+	p.pubMu.Unlock()
+	if pub == nil {
+		return false
+	}
+	pub.Close()
+	return true
+}
+
+// publisher is the live publisher, nil when not live.
+func (p *pipeline) publisher() *stream.Publisher {
+	p.pubMu.Lock()
+	defer p.pubMu.Unlock()
+	return p.pub
+}
+
+// streamState is the box's state as the publisher sees it.
+func (p *pipeline) streamState() control.State {
+	pub := p.publisher()
+	if pub == nil {
+		return control.Idle
+	}
+	return stateOf(pub.Status().State)
+}
+
+// stateOf maps the publisher's state to the box's.
+func stateOf(s stream.State) control.State {
+	switch s {
+	case stream.Connecting:
+		return control.Connecting
+	case stream.Live:
+		return control.Live
+	case stream.Reconnecting:
+		return control.Reconnecting
+	case stream.Rejected:
+		return control.Rejected
+	}
+	return control.Idle
+}
+
+// streamStatus converts the publisher's status.
+func streamStatus(s stream.Status) *control.StreamStatus {
+	return &control.StreamStatus{State: stateOf(s.State), Destination: s.Destination, LastError: s.LastError,
+		Connects: s.Connects, Reconnects: s.Reconnects, Dropped: s.Dropped, SentVideo: s.SentVideo,
+		SentBytes: s.SentBytes, LiveSince: s.LiveSince, NextAttempt: s.NextAttempt}
+}

@@ -1,0 +1,155 @@
+package box
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/pitchbox/pitchbox/config"
+	"github.com/pitchbox/pitchbox/control"
+	"github.com/pitchbox/pitchbox/overlay"
+)
+
+// sceneSet is every preset rendered at the frame size, in config order.
+type sceneSet struct {
+	mu     sync.RWMutex
+	scenes map[string]*overlay.Scene
+	order  []string
+}
+
+func (s *sceneSet) get(name string) *overlay.Scene {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.scenes[name]
+}
+
+func (s *sceneSet) names() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return append([]string(nil), s.order...)
+}
+
+func (s *sceneSet) replace(n *sceneSet) {
+	s.mu.Lock()
+	s.scenes, s.order = n.scenes, n.order
+	s.mu.Unlock()
+}
+
+// buildScenes renders every preset at the frame size: here, where it is
+// drawn, a QR that does not fit or an image that does not decode is found.
+// Errors name the preset and satisfy config.IsInvalid.
+func buildScenes(presets []config.Preset, w, h int) (*sceneSet, error) {
+	s := &sceneSet{scenes: map[string]*overlay.Scene{}}
+	for _, p := range presets {
+		o, err := overlay.Build(PresetSpec(p), w, h)
+		if err != nil {
+			key := "qr"
+			if p.Image != "" {
+				key = "image"
+			}
+			return nil, &config.Error{Key: fmt.Sprintf("preset[%q].%s", p.Name, key), Msg: err.Error()}
+		}
+		s.scenes[p.Name] = &overlay.Scene{Name: p.Name, Overlays: []*overlay.Overlay{o}}
+		s.order = append(s.order, p.Name)
+	}
+	return s, nil
+}
+
+// PresetSpec turns a configured preset into an overlay spec.
+func PresetSpec(p config.Preset) overlay.Spec {
+	spec := overlay.Spec{Name: p.Name, QR: p.QR, Image: p.Image, Size: p.Size}
+	if p.X != nil && p.Y != nil {
+		spec.Position, spec.X, spec.Y = overlay.XY, *p.X, *p.Y
+	} else {
+		pos := p.Position
+		if pos == "" {
+			pos = "bottom-right"
+		}
+		spec.Position, _ = overlay.ParsePosition(pos)
+	}
+	return spec
+}
+
+// SetPresets replaces the presets while running: all are rendered first,
+// and nothing changes if one fails. A preset on screen is replaced by its
+// new version, or taken off when it was removed.
+func (b *Box) SetPresets(presets []config.Preset) error {
+	p, err := b.current()
+	if err != nil {
+		return err
+	}
+	n, err := buildScenes(presets, p.width, p.height)
+	if err != nil {
+		return err
+	}
+	p.scenes.replace(n)
+	b.mu.Lock()
+	if b.scene != "" {
+		s := n.get(b.scene)
+		p.comp.Set(s) // nil when removed
+		if s == nil {
+			b.scene = ""
+		}
+	}
+	b.mu.Unlock()
+	b.log.Info("box: presets updated", "presets", n.order)
+	return nil
+}
+
+// Presets lists preset names in config order.
+func (b *Box) Presets() []string {
+	if p := b.pipeline(); p != nil {
+		return p.scenes.names()
+	}
+	return b.set.current().PresetNames()
+}
+
+// Show puts the named preset on the picture from the next frame on.
+func (b *Box) Show(name, source string) error {
+	p, err := b.current()
+	if err != nil {
+		return err
+	}
+	s := p.scenes.get(name)
+	if s == nil {
+		return &NotFoundError{Name: name, Known: p.scenes.names()}
+	}
+	b.mu.Lock()
+	p.comp.Set(s)
+	b.scene = name
+	b.mu.Unlock()
+	b.act("show "+name, source)
+	return nil
+}
+
+// Clear removes any overlay from the next frame on.
+func (b *Box) Clear(source string) {
+	b.mu.Lock()
+	if b.pipe != nil {
+		b.pipe.comp.Set(nil)
+	}
+	b.scene = ""
+	b.mu.Unlock()
+	b.act("clear", source)
+}
+
+// Scene returns the name of the preset on screen, "" for none.
+func (b *Box) Scene() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.scene
+}
+
+// NotFoundError is returned for an unknown preset.
+type NotFoundError struct {
+	Name  string
+	Known []string
+}
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("box: no preset named %q (presets: %v)", e.Name, e.Known)
+}
+
+// NotFound marks the error as a missing thing for the API (404).
+func (e *NotFoundError) NotFound() bool { return true }
+
+var _ control.Controller = (*Box)(nil)

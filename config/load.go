@@ -117,6 +117,24 @@ func (c *Config) Validate() error {
 	if c.StateDir == "" {
 		bad("state_dir", "must not be empty")
 	}
+	c.validateMedia(bad)
+	for _, e := range c.validateOutput(bad) {
+		es = append(es, e)
+	}
+	c.validateServices(bad)
+	seen := map[string]bool{}
+	for i, p := range c.Presets {
+		validatePreset(i, p, seen, bad)
+	}
+	c.validateControls(bad)
+	if len(es) > 0 {
+		return es
+	}
+	return nil
+}
+
+// validateMedia checks the camera, audio and encoder sections.
+func (c *Config) validateMedia(bad func(string, string, ...any)) {
 	cam := c.Camera
 	if cam.Device != "auto" && cam.Device != "testpattern" && cam.Device != "syncpattern" && !strings.HasPrefix(cam.Device, "/dev/") {
 		bad("camera.device", "%q is not allowed (allowed: \"auto\", \"testpattern\", \"syncpattern\", or a device path such as \"/dev/video0\")", cam.Device)
@@ -159,6 +177,11 @@ func (c *Config) Validate() error {
 	if enc.KeyframeSeconds < 1 || enc.KeyframeSeconds > 10 {
 		bad("encoder.keyframe_seconds", "%d is not allowed (allowed: 1 to 10; IVS wants 2)", enc.KeyframeSeconds)
 	}
+}
+
+// validateOutput checks the output section; a stream key file that cannot
+// be read comes back as its own error.
+func (c *Config) validateOutput(bad func(string, string, ...any)) (es []*Error) {
 	out := c.Output
 	if out.URL != "" {
 		u, err := parseURL(out.URL)
@@ -190,6 +213,11 @@ func (c *Config) Validate() error {
 			bad("output.ca_file", "%s: %v", out.CAFile, errors.Unwrap(err))
 		}
 	}
+	return es
+}
+
+// validateServices checks the log, chat, panel, display and aws sections.
+func (c *Config) validateServices(bad func(string, string, ...any)) {
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -216,15 +244,6 @@ func (c *Config) Validate() error {
 	if a := c.AWS; a.Endpoint != "" && !strings.HasPrefix(a.Endpoint, "https://") && !strings.HasPrefix(a.Endpoint, "http://") {
 		bad("aws.endpoint", "must be an http:// or https:// URL")
 	}
-	seen := map[string]bool{}
-	for i, p := range c.Presets {
-		validatePreset(i, p, seen, bad)
-	}
-	c.validateControls(bad)
-	if len(es) > 0 {
-		return es
-	}
-	return nil
 }
 
 func validatePreset(i int, p Preset, seen map[string]bool, bad func(string, string, ...any)) {
@@ -248,12 +267,10 @@ func validatePreset(i int, p Preset, seen map[string]bool, bad func(string, stri
 		bad(key("qr"), "set qr or image, not both")
 	case p.QR == "" && p.Image == "":
 		bad(key("qr"), "set qr (text to encode) or image (a PNG or JPEG path)")
-	case p.QR != "":
-		if err := checkQR(p.QR); err != nil {
-			bad(key("qr"), "%v", err)
-		}
-	default:
-		if err := checkImage(p.Image); err != nil {
+	case p.Image != "":
+		// Whether it decodes (and a QR fits) is checked where the preset
+		// is rendered, when the box loads it.
+		if err := checkFile(p.Image); err != nil {
 			bad(key("image"), "%s: %v", p.Image, err)
 		}
 	}

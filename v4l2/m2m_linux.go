@@ -158,6 +158,14 @@ func (m *M2M) setup(cfg M2MConfig) error {
 			return fmt.Errorf("v4l2: %s: crop to %dx%d: %w", d.path, cfg.Width, cfg.Height, err)
 		}
 	}
+	return m.start(cfg)
+}
+
+// start sets the frame rate and controls, allocates and queues the
+// buffers and turns both queues on: setup's second half.
+func (m *M2M) start(cfg M2MConfig) error {
+	d := m.dev
+	var err error
 	// 3. Frame rate on OUTPUT.
 	var sp StreamParm
 	sp.Type = m.outT

@@ -52,6 +52,20 @@ func cmdDoctor(args []string, stdout io.Writer) error {
 	} else {
 		line(true, true, "state dir", cfg.StateDir+" is writable")
 	}
+	checkDevices(cfg, line)
+	checkOutput(cfg, line)
+	if failed > 0 {
+		return fmt.Errorf("doctor: %d problem(s) would stop the box", failed)
+	}
+	return nil
+}
+
+// checkLine reports one check: ok, whether it would stop the box, what
+// was checked and what was found.
+type checkLine func(ok, essential bool, what, detail string)
+
+// checkDevices checks the camera, encoders, microphone, GPIO and screen.
+func checkDevices(cfg *config.Config, line checkLine) {
 	switch dev := cfg.Camera.Device; dev {
 	case "testpattern", "syncpattern":
 		line(true, true, "camera", dev+" (built in)")
@@ -95,6 +109,10 @@ func cmdDoctor(args []string, stdout io.Writer) error {
 		line(true, false, "display", fb.ID+" "+fb.Format.String())
 		fb.Close()
 	}
+}
+
+// checkOutput checks that the destination is reachable and has a key.
+func checkOutput(cfg *config.Config, line checkLine) {
 	if cfg.Output.Recording() {
 		line(true, true, "output", "recording in "+filepath.Join(cfg.StateDir, "recordings"))
 	} else if u, err := url.Parse(cfg.Output.URL); err == nil {
@@ -118,8 +136,4 @@ func cmdDoctor(args []string, stdout io.Writer) error {
 			line(true, true, "stream key", "set (not shown)")
 		}
 	}
-	if failed > 0 {
-		return fmt.Errorf("doctor: %d problem(s) would stop the box", failed)
-	}
-	return nil
 }

@@ -429,7 +429,11 @@ func TestSecretsAreWriteOnly(t *testing.T) {
 	for _, p := range []string{"/api/status", "/api/system", "/destination", "/live", "/system", "/api/presets"} {
 		r.do("GET", p, nil, true, "")
 	}
-	time.Sleep(300 * time.Millisecond)
+	// The box has tried the destination (and logged it) at least once.
+	wait.For(t, 10*time.Second, "a connection attempt", func() bool {
+		st := r.b.Status().Stream
+		return st != nil && st.LastError != ""
+	})
 	for _, secret := range []string{testKey, testSecret} {
 		if strings.Contains(r.bodies.String(), secret) {
 			t.Errorf("a response carried a secret")

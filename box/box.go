@@ -1,10 +1,3 @@
-// Package box is the supervisor of the appliance: it builds the pipeline's
-// stages from the configuration (capture → compose → encode → mux →
-// publish, audio, screen, chat, buttons), watches them, rebuilds them when
-// the settings change or a stage fails (after a pause), rolls back to the
-// last settings that worked, owns the live/idle state machine, and
-// implements control.Controller for the panel, the buttons and the CLI.
-// It is the only package that knows all the others.
 package box
 
 import (

@@ -8,11 +8,13 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 	"unicode"
 
+	"github.com/pitchbox/pitchbox/chat"
 	"github.com/pitchbox/pitchbox/display"
 	"github.com/pitchbox/pitchbox/display/displaytest"
 	"github.com/pitchbox/pitchbox/display/text"
@@ -90,9 +92,88 @@ func scenarios() map[string]*display.State {
 	return map[string]*display.State{"mixed": mixed, "burst": burst}
 }
 
+// TestLong500: a message of the longest length IVS chat allows is wrapped
+// to the chat's width, drawn whole (on as many lines as its width needs,
+// the last at the bottom) when it fits, and never outside the chat panel,
+// not even on a portrait screen where it is taller than the chat.
 func TestLong500(t *testing.T) {
-	if n := len([]rune(long500)); n != 500 {
-		t.Fatalf("long message has %d code points", n)
+	if n := len([]rune(long500)); n != chat.MaxContent {
+		t.Fatalf("the long message has %d code points, want chat's maximum %d", n, chat.MaxContent)
+	}
+	fonts, _ := text.LoadFonts() // the built-in Go font covers it
+	const sender = "verbose"
+	st := &display.State{Messages: []display.Message{{ID: "long", Sender: sender, Text: long500}}}
+	for _, sz := range [][2]int{{1920, 1080}, {1280, 720}, {800, 480}, {480, 800}} {
+		s := display.NewScreen(sz[0], sz[1], fonts)
+		l := s.L
+		before := slices.Clone(s.Image().Pix)
+		if r := s.DrawChat(st); r != l.Chat {
+			t.Errorf("%v: DrawChat reports %v drawn, want the chat area %v", sz, r, l.Chat)
+		}
+		img := s.Image()
+		// Nothing outside the chat panel changed.
+		for y := 0; y < sz[1]; y++ {
+			for x := 0; x < sz[0]; x++ {
+				if image.Pt(x, y).In(l.Chat) {
+					continue
+				}
+				if o := img.PixOffset(x, y); !bytes.Equal(img.Pix[o:o+4], before[o:o+4]) {
+					t.Fatalf("%v: pixel (%d,%d) outside the chat %v was drawn over", sz, x, y, l.Chat)
+				}
+			}
+		}
+		// Ink (anything not the panel's colour) in text lines: bands of
+		// rows with ink, apart from the rows between lines.
+		inner := l.Chat.Inset(l.ChatFont / 3)
+		bg := img.RGBAAt(l.Chat.Min.X, l.Chat.Min.Y)
+		var bands [][2]int // first and last row of each line of ink
+		for y := l.Chat.Min.Y; y < l.Chat.Max.Y; y++ {
+			ink := false
+			for x := l.Chat.Min.X; x < l.Chat.Max.X; x++ {
+				if img.RGBAAt(x, y) != bg {
+					if !image.Pt(x, y).In(inner) {
+						t.Fatalf("%v: ink at (%d,%d) in the chat's margin (text area %v)", sz, x, y, inner)
+					}
+					ink = true
+				}
+			}
+			switch {
+			case ink && len(bands) > 0 && bands[len(bands)-1][1] == y-1:
+				bands[len(bands)-1][1] = y
+			case ink:
+				bands = append(bands, [2]int{y, y})
+			}
+		}
+		// How many lines the text needs at least: its width unwrapped over
+		// the width there is. Wrapping at spaces may take a few more.
+		one := text.NewRenderer(fonts).Layout(sender+": "+long500, 0, l.ChatFont, 1<<20)
+		width := 0
+		for _, run := range one.Lines[0] {
+			width += run.Advance.Round()
+		}
+		need := (width + inner.Dx() - 1) / inner.Dx()
+		lineH := l.ChatFont * 13 / 10
+		fits := need*lineH < inner.Dy()*9/10
+		t.Logf("%v: %d lines of ink, at least %d needed (%d px of text in %d px), fits %v", sz, len(bands), need, width, inner.Dx(), fits)
+		if len(bands) == 0 {
+			t.Fatalf("%v: nothing drawn", sz)
+		}
+		if bottom := bands[len(bands)-1][1]; bottom < inner.Max.Y-lineH {
+			t.Errorf("%v: the message ends at row %d, want its last line at the bottom of %v", sz, bottom, inner)
+		}
+		if !fits {
+			// Taller than the chat: its end shows, the top is cut off.
+			if len(bands) < inner.Dy()/lineH-1 {
+				t.Errorf("%v: %d lines of ink in a chat %d lines tall, want it full", sz, len(bands), inner.Dy()/lineH)
+			}
+			continue
+		}
+		if len(bands) < need || len(bands) > need*3/2+1 {
+			t.Errorf("%v: the message is on %d lines, want %d to %d: not wrapped to the chat's width, or not all of it drawn", sz, len(bands), need, need*3/2+1)
+		}
+		if top := bands[0][0]; top <= inner.Min.Y {
+			t.Errorf("%v: the message reaches the top of the chat (row %d), want all of it shown", sz, top)
+		}
 	}
 }
 

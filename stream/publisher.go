@@ -50,11 +50,29 @@ type Status struct {
 	NextAttempt time.Time `json:"next_attempt,omitzero"`
 }
 
+// clock is the publisher's time: the wall clock, or a test's.
+type clock interface {
+	Now() time.Time
+	// After returns a channel that receives once d has passed, and a
+	// function that stops the timer.
+	After(d time.Duration) (<-chan time.Time, func() bool)
+}
+
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+
+func (wallClock) After(d time.Duration) (<-chan time.Time, func() bool) {
+	t := time.NewTimer(d)
+	return t.C, t.Stop
+}
+
 // Publisher sends packets to a Destination from its own goroutine.
 type Publisher struct {
 	dest  Destination
 	opt   Options
 	log   *slog.Logger
+	clk   clock
 	queue chan *encode.Packet
 
 	needKey atomic.Bool
@@ -69,6 +87,11 @@ type Publisher struct {
 
 // NewPublisher starts publishing to dest. Close stops it.
 func NewPublisher(dest Destination, opt Options) *Publisher {
+	return newPublisher(dest, opt, wallClock{})
+}
+
+// newPublisher is NewPublisher on the clock clk.
+func newPublisher(dest Destination, opt Options, clk clock) *Publisher {
 	if opt.QueueLen <= 0 {
 		opt.QueueLen = 512
 	}
@@ -89,7 +112,7 @@ func NewPublisher(dest Destination, opt Options) *Publisher {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Publisher{
-		dest: dest, opt: opt, log: opt.Logger.With("destination", dest.String()),
+		dest: dest, opt: opt, log: opt.Logger.With("destination", dest.String()), clk: clk,
 		queue:  make(chan *encode.Packet, opt.QueueLen),
 		cancel: cancel, done: make(chan struct{}),
 	}
@@ -177,7 +200,7 @@ func (p *Publisher) run(ctx context.Context) {
 			p.failed(ctx, err)
 			continue
 		}
-		started := time.Now()
+		started := p.clk.Now()
 		p.setState(func(s *Status) {
 			s.State, s.LastError, s.LiveSince, s.NextAttempt = Live, "", started, time.Time{}
 			s.Connects++
@@ -193,7 +216,7 @@ func (p *Publisher) run(ctx context.Context) {
 			p.log.Info("stream: stopped")
 			return
 		}
-		if time.Since(started) >= p.opt.StableAfter {
+		if p.clk.Now().Sub(started) >= p.opt.StableAfter {
 			p.opt.Backoff.Reset()
 			p.opt.RejectedBackoff.Reset()
 		}
@@ -271,19 +294,19 @@ func (p *Publisher) failed(ctx context.Context, err error) {
 	} else {
 		d = p.opt.Backoff.Next()
 	}
-	next := time.Now().Add(d)
+	next := p.clk.Now().Add(d)
 	p.setState(func(s *Status) {
 		s.State, s.LastError, s.LiveSince, s.NextAttempt = state, err.Error(), time.Time{}, next
 	})
 	p.log.Warn("stream: "+state.String(), "err", err, "retry_in", d.Round(time.Millisecond))
 	p.needKey.Store(true)
-	t := time.NewTimer(d)
-	defer t.Stop()
+	fire, stop := p.clk.After(d)
+	defer stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-fire:
 			p.setState(func(s *Status) { s.State = Connecting })
 			return
 		case pkt := <-p.queue:

@@ -176,28 +176,6 @@ func TestPublisherStartsAtKeyframeAndRestartsAfterDrop(t *testing.T) {
 	}
 }
 
-func TestPublisherRejectedRetriesSlowly(t *testing.T) {
-	d := &fakeDest{openErr: &RejectedError{Reason: "bad key"}}
-	p := NewPublisher(d, Options{
-		Logger:          quiet,
-		Backoff:         backoff.Backoff{Min: time.Millisecond, Max: time.Millisecond},
-		RejectedBackoff: backoff.Backoff{Min: time.Hour, Max: time.Hour},
-	})
-	defer p.Close()
-	for i := 0; i < 20; i++ {
-		p.Submit(videoPacket(time.Duration(i)*time.Second, true))
-	}
-	wait.For(t, 5*time.Second, "rejected", func() bool { return p.Status().State == Rejected })
-	time.Sleep(50 * time.Millisecond)
-	if opens, _ := d.state(); opens != 1 {
-		t.Fatalf("%d attempts after a refusal, want 1 (retry is an hour away)", opens)
-	}
-	st := p.Status()
-	if !strings.Contains(st.LastError, "bad key") || st.NextAttempt.Before(time.Now().Add(30*time.Minute)) {
-		t.Fatalf("status %+v", st)
-	}
-}
-
 func TestPublisherQueueBoundedDropsToKeyframe(t *testing.T) {
 	d := &fakeDest{openErr: errors.New("down")}
 	var reqs int

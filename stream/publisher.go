@@ -18,15 +18,20 @@ type Options struct {
 	// seven seconds of 30 fps video with its audio).
 	QueueLen int
 	// Backoff between attempts after a failure (default 0.25 s growing by
-	// half each time to 30 s: after a short outage the next attempt is at
-	// most about half the outage away).
+	// a quarter each time to 30 s). It starts over once a session has
+	// delivered media (its first keyframe was sent). Growing by a quarter,
+	// each delay is at most half the time already waited plus 0.25 s,
+	// whatever the jitter: after an outage of T the box tries again at most
+	// T/2 + 0.25 s after the server is back, however many outages came
+	// before. (By half, an unlucky draw can make it nearly T.)
 	Backoff backoff.Backoff
 	// RejectedBackoff between attempts after the server refused the stream
 	// (default 15 s to 2 min): the key may be valid again later (IVS refuses
 	// an early reconnect after a hard drop), but it is never hammered.
 	RejectedBackoff backoff.Backoff
-	// StableAfter is how long a session must last for the backoff to start
-	// over (default 30 s).
+	// StableAfter is how long a session must last for RejectedBackoff to
+	// start over (default 30 s): a server that takes the stream and then
+	// refuses it again stays slowly retried.
 	StableAfter time.Duration
 	// RequestKeyframe asks the encoder for an IDR (after a drop or on
 	// reconnect, so the stream restarts at once).
@@ -48,6 +53,29 @@ type Status struct {
 	SentBytes   uint64    `json:"sent_bytes"`
 	LiveSince   time.Time `json:"live_since,omitzero"`
 	NextAttempt time.Time `json:"next_attempt,omitzero"`
+}
+
+// withDefaults fills in the zero options.
+func (opt Options) withDefaults() Options {
+	if opt.QueueLen <= 0 {
+		opt.QueueLen = 512
+	}
+	if opt.Backoff.Min == 0 {
+		opt.Backoff.Min, opt.Backoff.Max, opt.Backoff.Factor = 250*time.Millisecond, 30*time.Second, 1.25
+	}
+	if opt.RejectedBackoff.Min == 0 {
+		opt.RejectedBackoff.Min, opt.RejectedBackoff.Max = 15*time.Second, 2*time.Minute
+	}
+	if opt.StableAfter == 0 {
+		opt.StableAfter = 30 * time.Second
+	}
+	if opt.RequestKeyframe == nil {
+		opt.RequestKeyframe = func() {}
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	return opt
 }
 
 // clock is the publisher's time: the wall clock, or a test's.
@@ -92,24 +120,7 @@ func NewPublisher(dest Destination, opt Options) *Publisher {
 
 // newPublisher is NewPublisher on the clock clk.
 func newPublisher(dest Destination, opt Options, clk clock) *Publisher {
-	if opt.QueueLen <= 0 {
-		opt.QueueLen = 512
-	}
-	if opt.Backoff.Min == 0 {
-		opt.Backoff.Min, opt.Backoff.Max, opt.Backoff.Factor = 250*time.Millisecond, 30*time.Second, 1.5
-	}
-	if opt.RejectedBackoff.Min == 0 {
-		opt.RejectedBackoff.Min, opt.RejectedBackoff.Max = 15*time.Second, 2*time.Minute
-	}
-	if opt.StableAfter == 0 {
-		opt.StableAfter = 30 * time.Second
-	}
-	if opt.RequestKeyframe == nil {
-		opt.RequestKeyframe = func() {}
-	}
-	if opt.Logger == nil {
-		opt.Logger = slog.Default()
-	}
+	opt = opt.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Publisher{
 		dest: dest, opt: opt, log: opt.Logger.With("destination", dest.String()), clk: clk,
@@ -217,7 +228,6 @@ func (p *Publisher) run(ctx context.Context) {
 			return
 		}
 		if p.clk.Now().Sub(started) >= p.opt.StableAfter {
-			p.opt.Backoff.Reset()
 			p.opt.RejectedBackoff.Reset()
 		}
 		p.setState(func(s *Status) { s.Reconnects++ })
@@ -242,10 +252,12 @@ func (p *Publisher) awaitKeyframe(ctx context.Context) *encode.Packet {
 }
 
 // pump sends packets until the session fails or ctx ends. Timestamps start
-// at zero with the session's first keyframe.
+// at zero with the session's first keyframe; once that is sent, the
+// session has delivered media and the backoff starts over.
 func (p *Publisher) pump(ctx context.Context, sess Session, first *encode.Packet) error {
 	base := first.DTS
 	pkt := first
+	delivered := false
 	var sentVideo, sentBytes uint64
 	defer func() {
 		p.setState(func(s *Status) { s.SentVideo += sentVideo; s.SentBytes += sentBytes })
@@ -268,6 +280,10 @@ func (p *Publisher) pump(ctx context.Context, sess Session, first *encode.Packet
 			pkt = nil
 			if err != nil {
 				return err
+			}
+			if !delivered {
+				delivered = true
+				p.opt.Backoff.Reset()
 			}
 		}
 		select {

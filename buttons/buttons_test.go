@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -197,90 +198,244 @@ func TestActions(t *testing.T) {
 	}
 }
 
-var registerOnce sync.Once
-var fakeLines = map[string]*gpiotest.Pin{}
+// steppedPin is a GPIO input that a Button's goroutine and the test take
+// turns on. Each WaitForEdge hands the test the timeout the button would
+// wait for and parks until the test delivers an edge or lets the timeout
+// pass; so the button reads the test's clock only while the test leaves it
+// alone, and every edge is handled before the test goes on.
+type steppedPin struct {
+	*gpiotest.Pin
+	turn chan time.Duration
+	wake chan *gpio.Level // nil: the timeout passed
+	stop chan struct{}    // closed: every wait ends at once
+}
 
-// fakeGPIO registers gpiotest pins as lines GPIO17, GPIO27 (a button) and
-// GPIO26 (an LED) so FindLine and Start find them as they would real ones.
-func fakeGPIO(t *testing.T) map[string]*gpiotest.Pin {
+func (p *steppedPin) WaitForEdge(timeout time.Duration) bool {
+	select {
+	case p.turn <- timeout:
+	case <-p.stop:
+		return false
+	}
+	select {
+	case l := <-p.wake:
+		if l == nil {
+			return false
+		}
+		_ = p.Out(*l)
+		return true
+	case <-p.stop:
+		return false
+	}
+}
+
+var (
+	registerOnce sync.Once
+	gpio17       = &steppedPin{Pin: &gpiotest.Pin{N: "GPIO17", Num: 17, L: gpio.High, EdgesChan: make(chan gpio.Level)}}
+)
+
+// fakeGPIO registers gpio17 as line GPIO17, so that FindLine and Start
+// find it as they would a real one, and readies it for a test.
+func fakeGPIO(t *testing.T) *steppedPin {
 	registerOnce.Do(func() {
 		if err := initHost(); err != nil {
 			t.Logf("host: %v (expected without GPIO chips)", err)
 		}
-		for i, n := range []string{"GPIO17", "GPIO27", "GPIO26"} {
-			p := &gpiotest.Pin{N: n, Num: 17 + i, L: gpio.High, EdgesChan: make(chan gpio.Level)}
-			if err := gpioreg.Register(p); err != nil {
-				t.Fatal(err)
-			}
-			fakeLines[n] = p
+		if err := gpioreg.Register(gpio17); err != nil {
+			t.Fatal(err)
 		}
 	})
-	return fakeLines
+	// No button runs on it between tests (Manager.Close waits for them).
+	gpio17.turn, gpio17.wake, gpio17.stop = make(chan time.Duration), make(chan *gpio.Level), make(chan struct{})
+	return gpio17
+}
+
+// stepper drives a steppedPin on a fake clock.
+type stepper struct {
+	t       *testing.T
+	pin     *steppedPin
+	now     atomic.Int64 // the button's clock, in nanoseconds
+	holding bool         // the button is parked in WaitForEdge
+	due     time.Duration
+}
+
+func (s *stepper) clock() time.Duration { return time.Duration(s.now.Load()) }
+
+// hold waits until the button is parked in WaitForEdge: everything before
+// (the last edge, its action) is done.
+func (s *stepper) hold() {
+	s.t.Helper()
+	if s.holding {
+		return
+	}
+	select {
+	case d := <-s.pin.turn:
+		s.holding, s.due = true, s.clock()+d
+	case <-time.After(10 * time.Second):
+		s.t.Fatal("the button did not come back to wait for an edge")
+	}
+}
+
+// until runs the clock to at, letting every timeout on the way pass.
+func (s *stepper) until(at time.Duration) {
+	s.t.Helper()
+	for {
+		s.hold()
+		if s.due > at {
+			break
+		}
+		s.now.Store(int64(s.due))
+		s.holding = false
+		s.pin.wake <- nil
+	}
+	s.now.Store(int64(at))
+}
+
+// edge sets the line to l at time at.
+func (s *stepper) edge(at time.Duration, l gpio.Level) {
+	s.t.Helper()
+	s.until(at)
+	s.holding = false
+	s.pin.wake <- &l
 }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func TestMissingLineIsReportedAndOthersRun(t *testing.T) {
-	pins := fakeGPIO(t)
+	pin := fakeGPIO(t)
 	box := &fakeBox{presets: []string{"buy"}}
 	cfg := Config{Settle: 30 * ms, Long: 800 * ms, Buttons: []ButtonConfig{
 		{Line: "GPIO99", Press: "clear"},
 		{Line: "GPIO17", Press: "show buy"},
 	}}
-	start := time.Now()
-	m, errs := Start(cfg, box, func() State { return State{} }, func() time.Duration { return time.Since(start) }, quiet())
-	defer m.Close()
+	s := &stepper{t: t, pin: pin}
+	m, errs := Start(cfg, box, func() State { return State{} }, s.clock, quiet())
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			close(pin.stop)
+			m.Close()
+		}
+	}
+	defer stop()
 	if len(errs) != 1 || !strings.Contains(errs[0].Error(), `"GPIO99"`) || !strings.Contains(errs[0].Error(), "GPIO17") {
 		t.Fatalf("errors %v: want one naming GPIO99 and the available lines", errs)
 	}
-	// Contact chatter on GPIO17, in real time: exactly one press.
-	p := pins["GPIO17"]
-	for i, l := range []gpio.Level{gpio.Low, gpio.High, gpio.Low, gpio.High, gpio.Low} {
-		p.EdgesChan <- l
-		time.Sleep(time.Duration(1+i%3) * ms)
-	}
-	time.Sleep(100 * ms)
-	for _, l := range []gpio.Level{gpio.High, gpio.Low, gpio.High} {
-		p.EdgesChan <- l
-		time.Sleep(2 * ms)
-	}
-	time.Sleep(100 * ms)
+	// Contact chatter on GPIO17 (active low): the press acts on the first
+	// edge, at once.
+	s.edge(10*ms, gpio.Low)
+	s.hold()
 	if got := box.actions(); len(got) != 1 || got[0] != "show buy by button GPIO17" {
+		t.Fatalf("actions %v right after the first edge, want the show from the button", got)
+	}
+	at := 10 * ms
+	for i, l := range []gpio.Level{gpio.High, gpio.Low, gpio.High, gpio.Low} {
+		at += time.Duration(1+i%3) * ms
+		s.edge(at, l)
+	}
+	// Held, then released with chatter shorter than the settle time.
+	at += 100 * ms
+	for _, l := range []gpio.Level{gpio.High, gpio.Low, gpio.High} {
+		s.edge(at, l)
+		at += 2 * ms
+	}
+	s.until(at + 500*ms) // the release settles
+	stop()
+	if got := box.actions(); len(got) != 1 {
 		t.Fatalf("actions %v, want one show from the button", got)
 	}
 }
 
+// ledPin records the levels written to an LED, handing each to the test.
+type ledPin struct {
+	*gpiotest.Pin
+	writes chan<- ledWrite
+}
+
+type ledWrite struct {
+	led   string
+	level gpio.Level
+}
+
+func (p *ledPin) Out(l gpio.Level) error {
+	p.writes <- ledWrite{p.N, l}
+	return nil
+}
+
 func TestLEDsFollowState(t *testing.T) {
-	pins := fakeGPIO(t)
-	led := pins["GPIO26"]
-	var mu sync.Mutex
+	writes := make(chan ledWrite)
+	l := LEDs{Status: &ledPin{&gpiotest.Pin{N: "status"}, writes}, Overlay: &ledPin{&gpiotest.Pin{N: "overlay"}, writes}}
+	// st is read by the loop before it writes the LEDs, and set by the
+	// test between receiving those writes and sending the next tick.
 	st := State{Stream: "live"}
-	state := func() State { mu.Lock(); defer mu.Unlock(); return st }
-	l := LEDs{Status: led}
-	set := func(s string) { mu.Lock(); st.Stream = s; mu.Unlock() }
-	level := func() gpio.Level { led.Lock(); defer led.Unlock(); return led.L }
-	done := make(chan struct{})
+	ticks := make(chan time.Time)
 	ctx, cancel := contextWithCancel()
-	go func() { l.Run(ctx, state, 5*ms); close(done) }()
-	time.Sleep(20 * ms)
-	if level() != gpio.High {
-		t.Fatal("status LED not steady on while live")
+	defer cancel()
+	done := make(chan struct{})
+	go func() { l.run(ctx, func() State { return st }, ticks); close(done) }()
+	// update returns what the loop wrote for one state: status, overlay.
+	update := func() (status, overlay gpio.Level) {
+		t.Helper()
+		for _, want := range []string{"status", "overlay"} {
+			select {
+			case w := <-writes:
+				if w.led != want {
+					t.Fatalf("the %s LED was written, want the %s LED next", w.led, want)
+				}
+				if want == "status" {
+					status = w.level
+				} else {
+					overlay = w.level
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("the LED loop did not write the %s LED", want)
+			}
+		}
+		return status, overlay
 	}
-	set("reconnecting")
-	seen := map[gpio.Level]bool{}
-	for i := 0; i < 20; i++ {
-		seen[level()] = true
-		time.Sleep(3 * ms)
+	// step makes next the state and ticks: one update.
+	step := func(next State) (status, overlay gpio.Level) {
+		t.Helper()
+		st = next
+		ticks <- time.Time{}
+		return update()
 	}
-	if !seen[gpio.High] || !seen[gpio.Low] {
-		t.Fatal("status LED not blinking while reconnecting")
+	if s, o := update(); s != gpio.High || o != gpio.Low {
+		t.Fatalf("live, no overlay, at start: status %v, overlay %v; want on, off", s, o)
 	}
-	set("idle")
-	time.Sleep(20 * ms)
-	if level() != gpio.Low {
-		t.Fatal("status LED on while idle")
+	for i := 0; i < 3; i++ {
+		if s, o := step(State{Stream: "live"}); s != gpio.High || o != gpio.Low {
+			t.Fatalf("live, no overlay, tick %d: status %v, overlay %v; want steady on, off", i, s, o)
+		}
 	}
+	for i := 0; i < 3; i++ {
+		if s, o := step(State{Stream: "live", Overlay: true}); s != gpio.High || o != gpio.High {
+			t.Fatalf("live with an overlay, tick %d: status %v, overlay %v; want both on", i, s, o)
+		}
+	}
+	for _, stream := range []string{"connecting", "reconnecting", "rejected"} {
+		var levels []gpio.Level
+		for i := 0; i < 4; i++ {
+			s, o := step(State{Stream: stream})
+			levels = append(levels, s)
+			if o != gpio.Low {
+				t.Fatalf("%s: overlay LED %v with no overlay, want off", stream, o)
+			}
+			if i > 0 && s == levels[i-1] {
+				t.Fatalf("%s: status LED %v, want it blinking (a change every tick)", stream, levels)
+			}
+		}
+	}
+	for i := 0; i < 3; i++ {
+		if s, _ := step(State{Stream: "idle"}); s != gpio.Low {
+			t.Fatalf("idle, tick %d: status LED %v, want off", i, s)
+		}
+	}
+	st = State{Stream: "live", Overlay: true}
 	cancel()
+	if s, o := update(); s != gpio.Low || o != gpio.Low {
+		t.Fatalf("on stopping: status %v, overlay %v; want both off", s, o)
+	}
 	<-done
 }
 

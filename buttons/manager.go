@@ -180,6 +180,11 @@ type LEDs struct {
 func (l *LEDs) Run(ctx context.Context, state func() State, tick time.Duration) {
 	t := time.NewTicker(tick)
 	defer t.Stop()
+	l.run(ctx, state, t.C)
+}
+
+// run updates the LEDs now and on every tick (tests send their own).
+func (l *LEDs) run(ctx context.Context, state func() State, ticks <-chan time.Time) {
 	blink := false
 	for {
 		s := state()
@@ -200,7 +205,7 @@ func (l *LEDs) Run(ctx context.Context, state func() State, tick time.Duration) 
 				_ = l.Overlay.Out(gpio.Low)
 			}
 			return
-		case <-t.C:
+		case <-ticks:
 		}
 	}
 }

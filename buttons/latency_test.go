@@ -40,17 +40,18 @@ func BenchmarkPressToPicture(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	// The frame loop: composite each frame and stamp when the overlay
-	// first shows.
-	var shownAt atomic.Int64
+	// The frame loop: composite each frame; once armed, the first frame
+	// that carries the overlay reports when it was made.
+	shown := make(chan time.Time, 1)
+	var armed atomic.Bool
 	go func() {
 		for ctx.Err() == nil {
 			f, err := pat.Next(ctx)
 			if err != nil {
 				return
 			}
-			if comp.Apply(f) != nil {
-				shownAt.CompareAndSwap(0, time.Now().UnixNano())
+			if comp.Apply(f) != nil && armed.CompareAndSwap(true, false) {
+				shown <- time.Now()
 			}
 			f.Release()
 		}
@@ -64,22 +65,29 @@ func BenchmarkPressToPicture(b *testing.B) {
 	start := time.Now()
 	go btn.Run(ctx, box, func() time.Duration { return time.Since(start) }, func(string, Action, error) {})
 
+	timer := time.NewTimer(time.Hour)
+	pause := func(d time.Duration) {
+		timer.Reset(d)
+		<-timer.C
+	}
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		comp.Set(nil)
 		// A frame without the overlay, then a random phase against the
 		// frame clock, as a real press has.
-		time.Sleep(40*ms + time.Duration(rand.Int64N(int64(time.Second/30))))
-		shownAt.Store(0)
+		pause(40*ms + time.Duration(rand.Int64N(int64(time.Second/30))))
+		armed.Store(true)
 		edge := time.Now()
 		pin.EdgesChan <- gpio.Low
-		for shownAt.Load() == 0 {
-			time.Sleep(100 * time.Microsecond)
+		select {
+		case at := <-shown:
+			lat = append(lat, at.Sub(edge))
+		case <-time.After(5 * time.Second):
+			b.Fatal("no frame with the overlay 5 s after the press")
 		}
-		lat = append(lat, time.Duration(shownAt.Load()-edge.UnixNano()))
 		pin.EdgesChan <- gpio.High
-		time.Sleep(50 * ms) // the release settles
+		pause(50 * ms) // the release settles (30 ms) before the next press
 	}
 	b.StopTimer()
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })

@@ -87,7 +87,7 @@ func newLiveFeed(tb testing.TB) *liveFeed {
 	}
 	// The server only drains in steady state: gortmplib's reader would
 	// allocate per message, and AllocsPerRun counts every goroutine.
-	srv := startRTMPServer(tb, func(_ *gortmplib.ServerConn, nc net.Conn) {
+	srv := startRTMPServer(tb, accepted(func(_ *gortmplib.ServerConn, nc net.Conn) {
 		buf := make([]byte, 256<<10)
 		for {
 			n, err := nc.Read(buf)
@@ -96,7 +96,7 @@ func newLiveFeed(tb testing.TB) *liveFeed {
 				return
 			}
 		}
-	})
+	}))
 	growPackets(len(f.key))
 	f.dest = &countedDest{Destination: &RTMP{URL: srv.URL}}
 	f.pub = NewPublisher(f.dest, Options{Logger: quiet, AudioConfig: asc48kMono})

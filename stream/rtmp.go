@@ -258,6 +258,22 @@ func (c *rtmpConn) publish(tcURL, app, key string, tracks []*gortmplib.Track) er
 	if res.Name != "_result" {
 		return &RejectedError{Reason: "createStream refused: " + describe(res)}
 	}
+	if err := c.startPublishing(key); err != nil {
+		return err
+	}
+	_ = c.nc.SetDeadline(time.Time{})
+	if tracks == nil {
+		return nil // a probe: no media follows
+	}
+	w := &gortmplib.Writer{Conn: c, Tracks: tracks}
+	if err := w.Initialize(); err != nil {
+		return fmt.Errorf("stream: RTMP headers: %w", err)
+	}
+	return nil
+}
+
+// startPublishing sends publish and waits for the server's answer.
+func (c *rtmpConn) startPublishing(key string) error {
 	if err := c.write(&message.CommandAMF0{ChunkStreamID: 4, MessageStreamID: msid, Name: "publish", CommandID: 5,
 		Arguments: []any{nil, key, "live"}}); err != nil {
 		return fmt.Errorf("stream: RTMP publish: %w", err)
@@ -278,19 +294,10 @@ func (c *rtmpConn) publish(tcURL, app, key string, tracks []*gortmplib.Track) er
 		}
 		code := statusField(cmd, "code")
 		if cmd.Name == "onStatus" && (code == "NetStream.Publish.Start" || statusField(cmd, "level") == "status") {
-			break
+			return nil
 		}
 		return &RejectedError{Reason: "publish refused: " + describe(cmd)}
 	}
-	_ = c.nc.SetDeadline(time.Time{})
-	if tracks == nil {
-		return nil // a probe: no media follows
-	}
-	w := &gortmplib.Writer{Conn: c, Tracks: tracks}
-	if err := w.Initialize(); err != nil {
-		return fmt.Errorf("stream: RTMP headers: %w", err)
-	}
-	return nil
 }
 
 func isReset(err error) bool {

@@ -40,7 +40,8 @@ type rtmpServer struct {
 	wg      sync.WaitGroup
 }
 
-// startRTMPServer serves until the test ends.
+// startRTMPServer serves until the test ends. handle accepts or refuses
+// the publish request (see accepted).
 func startRTMPServer(t testing.TB, handle func(sc *gortmplib.ServerConn, nc net.Conn)) *rtmpServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -68,7 +69,7 @@ func (s *rtmpServer) serve(handle func(sc *gortmplib.ServerConn, nc net.Conn)) {
 			defer s.wg.Done()
 			defer nc.Close()
 			sc := &gortmplib.ServerConn{RW: nc}
-			if sc.Initialize() != nil || sc.AcceptConn() != nil || !sc.Publish || sc.AcceptAction() != nil {
+			if sc.Initialize() != nil || sc.AcceptConn() != nil || !sc.Publish {
 				return
 			}
 			handle(sc, nc)
@@ -90,6 +91,15 @@ func (s *rtmpServer) close() {
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
+}
+
+// accepted accepts the publish request, then hands over to h.
+func accepted(h func(*gortmplib.ServerConn, net.Conn)) func(*gortmplib.ServerConn, net.Conn) {
+	return func(sc *gortmplib.ServerConn, nc net.Conn) {
+		if sc.AcceptAction() == nil {
+			h(sc, nc)
+		}
+	}
 }
 
 // readMessages sends every media message the publisher sends to out.
@@ -140,7 +150,7 @@ func nextMessage(t *testing.T, ch <-chan message.Message) message.Message {
 // is announced as 48 kHz mono to the server, not as 44.1 kHz stereo.
 func TestRTMPSessionAnnouncesTheEncodersAudioConfig(t *testing.T) {
 	msgs := make(chan message.Message, 16)
-	srv := startRTMPServer(t, readMessages(msgs))
+	srv := startRTMPServer(t, accepted(readMessages(msgs)))
 	sess, err := (&RTMP{URL: srv.URL}).Open(context.Background(), Header{SPS: testSPS, PPS: testPPS, AudioConfig: asc48kMono})
 	if err != nil {
 		t.Fatal(err)
@@ -212,6 +222,24 @@ func TestRTMPRefusesABadHeader(t *testing.T) {
 	}
 	if n := srv.connections(); n != 0 {
 		t.Errorf("%d connections made with a bad header, want none", n)
+	}
+}
+
+// TestRTMPRefusedPublish: a server that refuses the publish request gives
+// a RejectedError saying so, without the stream key; so does a probe.
+func TestRTMPRefusedPublish(t *testing.T) {
+	srv := startRTMPServer(t, func(sc *gortmplib.ServerConn, _ net.Conn) {
+		if sc.RejectAction() == nil {
+			_, _ = sc.Read() // until the publisher hangs up
+		}
+	})
+	r := &RTMP{URL: srv.URL}
+	_, err := r.Open(context.Background(), Header{SPS: testSPS, PPS: testPPS, AudioConfig: asc48kMono})
+	perr := r.Probe(context.Background())
+	for _, err := range []error{err, perr} {
+		if !IsRejected(err) || !strings.Contains(err.Error(), "Unauthorized") || strings.Contains(err.Error(), "sk_test_key") {
+			t.Errorf("error %v, want a refusal naming the server's code, without the key", err)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package stream
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -149,19 +150,7 @@ func TestPublisherStartsAtKeyframeAndRestartsAfterDrop(t *testing.T) {
 	// keyframe it asks for.
 	close(s0.done)
 	wait.For(t, 5*time.Second, "reconnecting", func() bool { return p.Status().Reconnects == 1 })
-	pts := 3 * time.Second
-	wait.For(t, 5*time.Second, "second session", func() bool {
-		// Keep feeding: what arrives during the backoff is dropped.
-		p.Submit(videoPacket(pts, false))
-		p.Submit(videoPacket(pts+time.Millisecond, true))
-		pts += time.Second
-		_, ss := d.state()
-		if len(ss) != 2 {
-			return false
-		}
-		n, _, _ := ss[1].counts()
-		return n >= 1
-	})
+	feedUntilSession(t, p, d, 2)
 	_, ss = d.state()
 	if n, firstKey, _ := ss[1].counts(); n < 1 || !firstKey {
 		t.Fatalf("second session: %d frames, first key %v", n, firstKey)
@@ -174,6 +163,24 @@ func TestPublisherStartsAtKeyframeAndRestartsAfterDrop(t *testing.T) {
 	if reqs < 2 {
 		t.Fatalf("%d keyframe requests, want one per session at least", reqs)
 	}
+}
+
+// feedUntilSession submits packets, a keyframe a second, until session n
+// of d has a frame: what arrives during the backoff is dropped.
+func feedUntilSession(t *testing.T, p *Publisher, d *fakeDest, n int) {
+	t.Helper()
+	pts := 3 * time.Second
+	wait.For(t, 5*time.Second, fmt.Sprintf("session %d", n), func() bool {
+		p.Submit(videoPacket(pts, false))
+		p.Submit(videoPacket(pts+time.Millisecond, true))
+		pts += time.Second
+		_, ss := d.state()
+		if len(ss) != n {
+			return false
+		}
+		frames, _, _ := ss[n-1].counts()
+		return frames >= 1
+	})
 }
 
 func TestPublisherQueueBoundedDropsToKeyframe(t *testing.T) {

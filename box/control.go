@@ -66,7 +66,7 @@ func (b *Box) act(what, source string) {
 }
 
 func (b *Box) ledState() buttons.State {
-	return buttons.State{Stream: b.State().String(), Overlay: b.Scene() != ""}
+	return buttons.State{Stream: b.State(), Overlay: b.Scene() != ""}
 }
 
 // Devices lists the cameras with their modes.

@@ -30,7 +30,7 @@ const chatOnScreen = 100
 
 // DisplayState implements display.Feed.
 func (b *Box) DisplayState() display.State {
-	st := display.State{Stream: b.State().String(), Preset: b.Scene()}
+	st := display.State{Stream: b.State(), Preset: b.Scene()}
 	if b.opt.panelInfo != nil {
 		pi := b.opt.panelInfo()
 		st.PanelURL, st.Pairing, st.Fingerprint = pi.URL, pi.Pairing, pi.Fingerprint

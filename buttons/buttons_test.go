@@ -13,6 +13,8 @@ import (
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/gpio/gpioreg"
 	"periph.io/x/conn/v3/gpio/gpiotest"
+
+	"github.com/pitchbox/pitchbox/control"
 )
 
 const ms = time.Millisecond
@@ -367,7 +369,7 @@ func TestLEDsFollowState(t *testing.T) {
 	l := LEDs{Status: &ledPin{&gpiotest.Pin{N: "status"}, writes}, Overlay: &ledPin{&gpiotest.Pin{N: "overlay"}, writes}}
 	// st is read by the loop before it writes the LEDs, and set by the
 	// test between receiving those writes and sending the next tick.
-	st := State{Stream: "live"}
+	st := State{Stream: control.Live}
 	ticks := make(chan time.Time)
 	ctx, cancel := contextWithCancel()
 	defer cancel()
@@ -404,16 +406,16 @@ func TestLEDsFollowState(t *testing.T) {
 		t.Fatalf("live, no overlay, at start: status %v, overlay %v; want on, off", s, o)
 	}
 	for i := 0; i < 3; i++ {
-		if s, o := step(State{Stream: "live"}); s != gpio.High || o != gpio.Low {
+		if s, o := step(State{Stream: control.Live}); s != gpio.High || o != gpio.Low {
 			t.Fatalf("live, no overlay, tick %d: status %v, overlay %v; want steady on, off", i, s, o)
 		}
 	}
 	for i := 0; i < 3; i++ {
-		if s, o := step(State{Stream: "live", Overlay: true}); s != gpio.High || o != gpio.High {
+		if s, o := step(State{Stream: control.Live, Overlay: true}); s != gpio.High || o != gpio.High {
 			t.Fatalf("live with an overlay, tick %d: status %v, overlay %v; want both on", i, s, o)
 		}
 	}
-	for _, stream := range []string{"connecting", "reconnecting", "rejected"} {
+	for _, stream := range []control.State{control.Connecting, control.Reconnecting, control.Rejected} {
 		var levels []gpio.Level
 		for i := 0; i < 4; i++ {
 			s, o := step(State{Stream: stream})
@@ -427,11 +429,11 @@ func TestLEDsFollowState(t *testing.T) {
 		}
 	}
 	for i := 0; i < 3; i++ {
-		if s, _ := step(State{Stream: "idle"}); s != gpio.Low {
+		if s, _ := step(State{Stream: control.Idle}); s != gpio.Low {
 			t.Fatalf("idle, tick %d: status LED %v, want off", i, s)
 		}
 	}
-	st = State{Stream: "live", Overlay: true}
+	st = State{Stream: control.Live, Overlay: true}
 	cancel()
 	if s, o := update(); s != gpio.Low || o != gpio.Low {
 		t.Fatalf("on stopping: status %v, overlay %v; want both off", s, o)

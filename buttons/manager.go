@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"periph.io/x/conn/v3/gpio"
+
+	"github.com/pitchbox/pitchbox/control"
 )
 
 // Config says which controls there are and what they do.
@@ -52,7 +54,7 @@ func FourButton() Config {
 
 // State is what the LEDs show.
 type State struct {
-	Stream  string // idle, connecting, live, reconnecting, rejected
+	Stream  control.State
 	Overlay bool
 }
 
@@ -190,7 +192,7 @@ func (l *LEDs) run(ctx context.Context, state func() State, ticks <-chan time.Ti
 		s := state()
 		blink = !blink
 		if l.Status != nil {
-			on := s.Stream == "live" || (s.Stream == "connecting" || s.Stream == "reconnecting" || s.Stream == "rejected") && blink
+			on := s.Stream == control.Live || (s.Stream == control.Connecting || s.Stream == control.Reconnecting || s.Stream == control.Rejected) && blink
 			_ = l.Status.Out(gpio.Level(on))
 		}
 		if l.Overlay != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pitchbox/pitchbox/control"
 	"github.com/pitchbox/pitchbox/display/text"
 	"github.com/pitchbox/pitchbox/frame"
 )
@@ -19,9 +20,8 @@ type Message struct {
 
 // State is everything the screen shows besides the picture.
 type State struct {
-	// Stream is the stream state: "live", "connecting", "reconnecting",
-	// "rejected" or "idle".
-	Stream      string
+	// Stream is the stream state.
+	Stream      control.State
 	OnAir       time.Duration
 	BitrateKbps float64
 	Preset      string
@@ -115,14 +115,16 @@ func (s *Screen) DrawStatus(st *State) image.Rectangle {
 	fill(s.img, l.Status, offGrey)
 	label, bg := "OFF", offGrey
 	switch st.Stream {
-	case "live":
+	case control.Live:
 		label, bg = "● LIVE", liveRed
-	case "connecting":
+	case control.Connecting:
 		label, bg = "CONNECTING", amber
-	case "reconnecting":
+	case control.Reconnecting:
 		label, bg = "RECONNECTING", amber
-	case "rejected":
+	case control.Rejected:
 		label, bg = "REFUSED", amber
+	case control.Restarting:
+		label, bg = "RESTARTING", amber
 	}
 	pad := l.Status.Dy() / 4
 	tag := s.r.Layout(label, 0, l.StatusFont, l.W/3)
@@ -136,7 +138,7 @@ func (s *Screen) DrawStatus(st *State) image.Rectangle {
 	top := (l.Status.Dy() - tag.LineHeight) / 2
 	s.r.Draw(s.img, l.Status, tag, pad, top, white, white)
 	var parts []string
-	if st.Stream == "live" {
+	if st.Stream == control.Live {
 		parts = append(parts, "on air "+clock(st.OnAir))
 	}
 	if st.BitrateKbps > 0 {

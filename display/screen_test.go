@@ -15,6 +15,7 @@ import (
 	"unicode"
 
 	"github.com/pitchbox/pitchbox/chat"
+	"github.com/pitchbox/pitchbox/control"
 	"github.com/pitchbox/pitchbox/display"
 	"github.com/pitchbox/pitchbox/display/displaytest"
 	"github.com/pitchbox/pitchbox/display/text"
@@ -74,7 +75,7 @@ var long500 = func() string {
 // Arabic) while live, and a burst of 200 messages ending in a
 // 500-code-point one on a first run.
 func scenarios() map[string]*display.State {
-	mixed := &display.State{Stream: "live", OnAir: 83*time.Minute + 7*time.Second, BitrateKbps: 2488, Preset: "buy",
+	mixed := &display.State{Stream: control.Live, OnAir: 83*time.Minute + 7*time.Second, BitrateKbps: 2488, Preset: "buy",
 		PanelURL: "http://192.168.1.20:8080/", Messages: []display.Message{
 			{"1", "anna", "Hello from Porto! 👋 Is the blue one in stock?"},
 			{"2", "李明", "这个多少钱？ 日本語も大丈夫です"},
@@ -83,7 +84,7 @@ func scenarios() map[string]*display.State {
 			{"5", "jo", "😀🎉❤ love it"},
 			{"6", "민수", "배송 얼마나 걸려요?"},
 		}}
-	burst := &display.State{Stream: "reconnecting", BitrateKbps: 0, Pairing: "K7QF-3XPM", PanelURL: "https://192.168.1.20:8080/",
+	burst := &display.State{Stream: control.Reconnecting, BitrateKbps: 0, Pairing: "K7QF-3XPM", PanelURL: "https://192.168.1.20:8080/",
 		Fingerprint: "AB:CD:EF:01:23:45:67:89"}
 	for i := 0; i < 200; i++ {
 		burst.Messages = append(burst.Messages, display.Message{fmt.Sprint("b", i), fmt.Sprintf("buyer%03d", i), fmt.Sprintf("message number %d of the burst", i)})

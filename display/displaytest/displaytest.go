@@ -6,6 +6,7 @@ package displaytest
 import (
 	"time"
 
+	"github.com/pitchbox/pitchbox/control"
 	"github.com/pitchbox/pitchbox/display"
 	"github.com/pitchbox/pitchbox/display/text"
 	"github.com/pitchbox/pitchbox/frame"
@@ -23,7 +24,7 @@ const RigGolden = "display/testdata/golden/rig-1280x800-xrgb8888.png"
 
 // RigState is what the rig's screen shows.
 func RigState() *display.State {
-	return &display.State{Stream: "live", OnAir: 12*time.Minute + 34*time.Second, BitrateKbps: 2500, Preset: "buy",
+	return &display.State{Stream: control.Live, OnAir: 12*time.Minute + 34*time.Second, BitrateKbps: 2500, Preset: "buy",
 		PanelURL: "http://10.0.2.15:8080/", Messages: []display.Message{
 			{ID: "1", Sender: "anna", Text: "Hello from the rig! Is the blue one in stock?"},
 			{ID: "2", Sender: "דוד", Text: "שלום! כמה זה עולה?"},

@@ -70,20 +70,35 @@ type Manager struct {
 func Start(cfg Config, box Box, state func() State, now func() time.Duration, log *slog.Logger) (*Manager, []error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &Manager{cancel: cancel}
-	var errs []error
 	report := func(label string, a Action, err error) {
 		if err != nil {
 			log.Warn("buttons: action failed", "control", label, "action", a.String(), "err", err)
 		}
 	}
-	binding := func(press, long string) (Binding, error) {
-		p, err := ParseAction(press)
-		if err != nil {
-			return Binding{}, err
-		}
-		l, err := ParseAction(long)
-		return Binding{Press: p, LongPress: l}, err
+	errs := m.startButtons(ctx, cfg, box, now, report)
+	errs = append(errs, m.startKeypads(ctx, cfg, box, now, report, log)...)
+	errs = append(errs, m.startLEDs(ctx, cfg, state)...)
+	for _, err := range errs {
+		log.Warn("buttons: control left out", "err", err)
 	}
+	return m, errs
+}
+
+// reporter logs an action that failed.
+type reporter = func(label string, a Action, err error)
+
+func binding(press, long string) (Binding, error) {
+	p, err := ParseAction(press)
+	if err != nil {
+		return Binding{}, err
+	}
+	l, err := ParseAction(long)
+	return Binding{Press: p, LongPress: l}, err
+}
+
+// startButtons runs one goroutine per GPIO button that can be used.
+func (m *Manager) startButtons(ctx context.Context, cfg Config, box Box, now func() time.Duration, report reporter) []error {
+	var errs []error
 	for _, bc := range cfg.Buttons {
 		label := "button " + bc.Line
 		if bc.Chip != "" {
@@ -111,6 +126,12 @@ func Start(cfg Config, box Box, state func() State, now func() time.Duration, lo
 			b.Run(ctx, box, now, report)
 		}()
 	}
+	return errs
+}
+
+// startKeypads runs one goroutine per keypad device named in the keys.
+func (m *Manager) startKeypads(ctx context.Context, cfg Config, box Box, now func() time.Duration, report reporter, log *slog.Logger) []error {
+	var errs []error
 	pads := map[string]*Keypad{}
 	for _, kc := range cfg.Keys {
 		bind, err := binding(kc.Press, kc.LongPress)
@@ -137,6 +158,12 @@ func Start(cfg Config, box Box, state func() State, now func() time.Duration, lo
 			k.Run(ctx, box, now, report)
 		}()
 	}
+	return errs
+}
+
+// startLEDs runs the status and overlay LEDs, where lines are named.
+func (m *Manager) startLEDs(ctx context.Context, cfg Config, state func() State) []error {
+	var errs []error
 	var leds LEDs
 	for _, l := range []struct {
 		name string
@@ -159,10 +186,7 @@ func Start(cfg Config, box Box, state func() State, now func() time.Duration, lo
 			leds.Run(ctx, state, 250*time.Millisecond)
 		}()
 	}
-	for _, err := range errs {
-		log.Warn("buttons: control left out", "err", err)
-	}
-	return m, errs
+	return errs
 }
 
 // Close stops every control and turns the LEDs off.

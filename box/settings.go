@@ -1,11 +1,13 @@
 package box
 
 import (
+	"fmt"
 	"log/slog"
 	"reflect"
 	"sync"
 
 	"github.com/pitchbox/pitchbox/config"
+	"github.com/pitchbox/pitchbox/control"
 )
 
 // settings is the configuration the box runs with, the last one a
@@ -91,7 +93,7 @@ func (b *Box) Update(change func(*config.Config) error) (restarted bool, err err
 			if onlyPresets && p != nil {
 				_ = b.SetPresets(s.cfg.Presets)
 			}
-			return false, err
+			return false, fmt.Errorf("box: %w (%v); nothing was changed", control.ErrNotSaved, err)
 		}
 	}
 	s.cfg, s.applyErr = next, ""

@@ -36,7 +36,14 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		var es Errors
+		unknown := map[string]bool{}
 		for _, k := range und {
+			unknown[k.String()] = true
+		}
+		for _, k := range und {
+			if len(k) > 1 && unknown[k[:len(k)-1].String()] {
+				continue // inside an unknown table: that table is the one error
+			}
 			es = append(es, &Error{File: name, Key: k.String(), Msg: "unknown key (allowed here: " + allowedKeys(k) + ")"})
 		}
 		return nil, es

@@ -52,6 +52,10 @@ type Probe struct {
 	Rejected bool   `json:"rejected,omitempty"`
 }
 
+// ErrNotSaved marks a settings change that was valid but could not be
+// written (a full or failing disk): the box's fault, not the request's.
+var ErrNotSaved = errors.New("the settings could not be saved")
+
 // ErrRestarting is returned while the pipeline is rebuilt.
 var ErrRestarting = errors.New("pitchbox is restarting with new settings; try again in a moment")
 

@@ -90,5 +90,5 @@ func writeJPEG(w http.ResponseWriter, jpg []byte, err error) {
 }
 
 func writeError(w http.ResponseWriter, code int, err error) {
-	writeJSON(w, code, ErrorBody{Error: err.Error()})
+	writeJSON(w, code, ErrorBody{Error: bounded(err.Error())})
 }

@@ -1,18 +1,12 @@
 package panel
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/pitchbox/pitchbox/chat"
 	"github.com/pitchbox/pitchbox/control"
 )
-
-// maxBody bounds request bodies of the API.
-const maxBody = 64 << 10
 
 func addChat(mux *http.ServeMux, c control.Chat) {
 	mux.HandleFunc("GET /api/chat/messages", func(w http.ResponseWriter, r *http.Request) {
@@ -61,14 +55,4 @@ func chatStatus(err error) int {
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusBadRequest
-}
-
-// readJSON decodes a bounded JSON body with known fields only.
-func readJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("panel: request body: %v (want a JSON object with the documented fields, at most %d bytes)", err, maxBody)
-	}
-	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -140,10 +139,16 @@ func (s settingsAPI) getConfig(w http.ResponseWriter, r *http.Request) {
 // putConfig serves PUT /api/config.
 func (s settingsAPI) putConfig(w http.ResponseWriter, r *http.Request) {
 	var m map[string]any
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
-	dec.UseNumber()
-	if err := dec.Decode(&m); err != nil {
-		writeError(w, http.StatusBadRequest, fmt.Errorf("panel: request body: %v (want the JSON object GET /api/config returns)", err))
+	b, err := readBody(r)
+	if err == nil {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		if err = dec.Decode(&m); err != nil {
+			err = fmt.Errorf("panel: request body: %v (want the JSON object GET /api/config returns)", err)
+		}
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
 		return
 	}
 	update(w, s, func(c *config.Config) error { return replaceConfig(c, m) })
@@ -346,6 +351,11 @@ func (s settingsAPI) postDestinationDiscover(w http.ResponseWriter, r *http.Requ
 		a.Endpoint = strings.TrimSpace(req.Endpoint)
 	}
 	secret := strings.TrimSpace(req.SecretAccessKey)
+	if (secret == "" || secret == Mask) && (a.Endpoint != c.AWS.Endpoint || a.AWSRegion() != c.AWS.AWSRegion()) {
+		// The stored secret signs only for the endpoint it was given for.
+		writeError(w, http.StatusBadRequest, errors.New("panel: give the secret access key again to use another AWS region or endpoint"))
+		return
+	}
 	if secret == "" || secret == Mask {
 		var err error
 		if secret, err = a.Secret(); err != nil {
@@ -464,18 +474,23 @@ func notFoundf(format string, a ...any) error { return &notFoundError{fmt.Sprint
 
 // update runs Settings.Update and answers with the outcome.
 func update(w http.ResponseWriter, s Settings, change func(*config.Config) error) {
-	restarted, err := s.Update(change)
+	restarted, err := s.Update(func(c *config.Config) error {
+		old := c.Clone()
+		if err := change(c); err != nil {
+			return err
+		}
+		return guardAPI(old, c)
+	})
 	if err != nil {
 		var nf NotFound
-		if errors.As(err, &nf) && nf.NotFound() {
+		switch {
+		case errors.As(err, &nf) && nf.NotFound():
 			writeError(w, http.StatusNotFound, err)
-			return
-		}
-		if errors.Is(err, os.ErrPermission) {
+		case errors.Is(err, control.ErrNotSaved):
 			writeError(w, http.StatusInternalServerError, err)
-			return
+		default:
+			writeError(w, http.StatusBadRequest, err)
 		}
-		writeError(w, http.StatusBadRequest, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]bool{"saved": true, "restarting": restarted})

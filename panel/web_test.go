@@ -19,10 +19,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pitchbox/pitchbox/config"
-	"github.com/pitchbox/pitchbox/encode/x264"
 	"github.com/pitchbox/pitchbox/box"
+	"github.com/pitchbox/pitchbox/config"
 	"github.com/pitchbox/pitchbox/control"
+	"github.com/pitchbox/pitchbox/encode/x264"
 	"github.com/pitchbox/pitchbox/internal/logring"
 	"github.com/pitchbox/pitchbox/internal/wait"
 	"github.com/pitchbox/pitchbox/ivs/ivstest"

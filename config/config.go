@@ -39,6 +39,11 @@ type Panel struct {
 	// HTTPS serves the panel over TLS with a self-signed certificate made
 	// on first start (its fingerprint is logged and shown on the display).
 	HTTPS bool `toml:"https"`
+	// Hosts are extra names the panel answers to (a DNS name, a port
+	// forward), besides the box's own addresses, its hostname and
+	// pitchbox.local. Requests naming any other host are refused (421), so
+	// a web page cannot reach the panel through DNS rebinding.
+	Hosts []string `toml:"hosts"`
 }
 
 // Enabled reports whether the web panel listens.

@@ -65,7 +65,7 @@ func Parse(name string, data []byte) (*Config, error) {
 
 var sectionKeys = map[string][]string{
 	"":        {"state_dir", "camera", "encoder", "output", "control", "preset", "log", "audio", "chat", "buttons", "button", "key", "panel", "aws", "display"},
-	"panel":   {"listen", "https"},
+	"panel":   {"listen", "https", "hosts"},
 	"aws":     {"access_key_id", "secret_access_key_file", "region", "channel_arn", "endpoint"},
 	"display": {"device"},
 	"chat":    {"room_arn", "region", "token_url", "user_id", "endpoint"},
@@ -240,6 +240,11 @@ func (c *Config) validateServices(bad func(string, string, ...any)) {
 	if l := c.Panel.Listen; l != "" && l != "off" {
 		if _, port, err := net.SplitHostPort(l); err != nil || port == "" {
 			bad("panel.listen", "%q is not allowed (allowed: HOST:PORT or :PORT such as \":8080\", or \"off\")", l)
+		}
+	}
+	for i, h := range c.Panel.Hosts {
+		if h == "" || strings.ContainsAny(h, "/ @?#") {
+			bad(fmt.Sprintf("panel.hosts[%d]", i), "%q is not allowed (allowed: a host name or address, optionally with :PORT)", h)
 		}
 	}
 	if d := c.Display.Device; d != "auto" && d != "none" && !strings.HasPrefix(d, "/dev/") {

@@ -26,9 +26,14 @@ type Server struct {
 	// Session is the session length of issued tokens.
 	Session time.Duration
 
-	mu      sync.Mutex
-	tokens  map[string]bool // token → used
-	conns   map[*websocket.Conn]string
+	mu     sync.Mutex
+	tokens map[string]bool // token → used
+	conns  map[*websocket.Conn]string
+	// joining counts websocket handshakes under way; a broadcast waits for
+	// them (on joined), so that a connection gets every message sent after
+	// its client saw the handshake complete.
+	joining int
+	joined  sync.Cond
 	seq     atomic.Int64
 	kicked  []string     // users disconnected by a moderator
 	Dials   atomic.Int64 // connection attempts, accepted or not
@@ -38,6 +43,7 @@ type Server struct {
 // New starts a server on 127.0.0.1.
 func New() *Server {
 	s := &Server{Session: time.Hour, tokens: map[string]bool{}, conns: map[*websocket.Conn]string{}}
+	s.joined.L = &s.mu
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -71,6 +77,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	used, known := s.tokens[tok]
 	if known && !used {
 		s.tokens[tok] = true
+		s.joining++
 	}
 	session := s.Session
 	s.mu.Unlock()
@@ -81,12 +88,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	// IVS does not promise to echo the subprotocol; neither does this.
 	ws, err := websocket.Accept(w, r, nil)
+	s.mu.Lock()
+	if err == nil {
+		s.conns[ws] = tok
+	}
+	s.joining--
+	s.joined.Broadcast()
+	s.mu.Unlock()
 	if err != nil {
 		return
 	}
-	s.mu.Lock()
-	s.conns[ws] = tok
-	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
 		delete(s.conns, ws)
@@ -139,9 +150,13 @@ func (s *Server) write(ws *websocket.Conn, v any) {
 	_ = ws.Write(ctx, websocket.MessageText, b)
 }
 
-// Broadcast sends a frame to every connection.
+// Broadcast sends a frame to every connection, including any whose
+// handshake is under way.
 func (s *Server) Broadcast(v any) {
 	s.mu.Lock()
+	for s.joining > 0 {
+		s.joined.Wait()
+	}
 	conns := make([]*websocket.Conn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)

@@ -27,6 +27,9 @@ type Config struct {
 	CameraDevice string
 	AudioDevice  string
 	AudioMute    bool
+	// AudioRate and AudioChannels set [audio] rate and channels (0: the
+	// box's defaults).
+	AudioRate, AudioChannels int
 	// ChatTokenURL and ChatEndpoint connect a chat room.
 	ChatTokenURL, ChatEndpoint string
 	// PanelListen is the web panel's address ("off" when empty).
@@ -46,7 +49,14 @@ func (c Config) Write(path string) error {
 		mic = "none"
 	}
 	fmt.Fprintf(&b, "state_dir = %q\n\n[camera]\ndevice = %q\nwidth = %d\nheight = %d\nfps = 30\n\n", c.StateDir, cam, c.Width, c.Height)
-	fmt.Fprintf(&b, "[audio]\ndevice = %q\nmute = %v\n\n", mic, c.AudioMute)
+	fmt.Fprintf(&b, "[audio]\ndevice = %q\nmute = %v\n", mic, c.AudioMute)
+	if c.AudioRate != 0 {
+		fmt.Fprintf(&b, "rate = %d\n", c.AudioRate)
+	}
+	if c.AudioChannels != 0 {
+		fmt.Fprintf(&b, "channels = %d\n", c.AudioChannels)
+	}
+	b.WriteString("\n")
 	fmt.Fprintf(&b, "[encoder]\nbackend = \"x264\"\npreset = \"ultrafast\"\nbitrate_kbps = %d\nkeyframe_seconds = 2\n\n", c.BitrateKbps)
 	fmt.Fprintf(&b, "[output]\nurl = %q\nstream_key = %q\nautostart = true\n", c.URL, c.Key)
 	if c.CAFile != "" {

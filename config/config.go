@@ -192,8 +192,20 @@ type Preset struct {
 	Position string   `toml:"position"`
 	X        *float64 `toml:"x"`
 	Y        *float64 `toml:"y"`
-	// Size is the overlay's height as a fraction of the frame height.
+	// Size is the overlay's height as a fraction of the frame height;
+	// DefaultPresetSize when left out.
 	Size float64 `toml:"size"`
+}
+
+// DefaultPresetSize is a preset's size when none is given: 30% of the
+// frame height.
+const DefaultPresetSize = 0.3
+
+// SetDefaults fills in what a preset may leave out.
+func (p *Preset) SetDefaults() {
+	if p.Size == 0 {
+		p.Size = DefaultPresetSize
+	}
 }
 
 // Defaults returns the built-in configuration: camera or test pattern at

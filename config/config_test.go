@@ -199,3 +199,15 @@ func TestChatSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestPresetSizeDefaults: a preset without size gets the default instead
+// of an error about 0.
+func TestPresetSizeDefaults(t *testing.T) {
+	c, err := Parse("", []byte("[[preset]]\nname = \"a\"\nqr = \"x\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Presets[0].Size != DefaultPresetSize {
+		t.Fatalf("size %v, want %v", c.Presets[0].Size, DefaultPresetSize)
+	}
+}

@@ -44,12 +44,15 @@ func Parse(name string, data []byte) (*Config, error) {
 			if len(k) > 1 && unknown[k[:len(k)-1].String()] {
 				continue // inside an unknown table: that table is the one error
 			}
-			es = append(es, &Error{File: name, Key: k.String(), Msg: "unknown key (allowed here: " + allowedKeys(k) + ")"})
+			es = append(es, &Error{File: name, Key: k.String(), Msg: unknownKey(k)})
 		}
 		return nil, es
 	}
 	if name != "" {
 		c.resolvePaths(filepath.Dir(name))
+	}
+	for i := range c.Presets {
+		c.Presets[i].SetDefaults()
 	}
 	if err := c.Validate(); err != nil {
 		var es Errors
@@ -81,16 +84,56 @@ var sectionKeys = map[string][]string{
 	"preset":  {"name", "qr", "image", "position", "x", "y", "size"},
 }
 
-func allowedKeys(k toml.Key) string {
-	sec := ""
-	if len(k) > 1 {
-		sec = k[0]
+// unknownKey says what is allowed where k was found: the keys of its
+// section, or the sections when k is itself an unknown section.
+func unknownKey(k toml.Key) string {
+	if len(k) == 1 {
+		keys := sectionKeys[""]
+		msg := "unknown key or section (allowed at the top: " + strings.Join(keys, ", ") + ")"
+		if near := closest(k[0], keys); near != "" {
+			msg += "; did you mean " + near + "?"
+		}
+		return msg
 	}
-	keys, ok := sectionKeys[sec]
-	if !ok {
-		keys = sectionKeys[""]
+	sec := k[len(k)-2]
+	keys := sectionKeys[sec]
+	msg := fmt.Sprintf("unknown key in [%s] (allowed there: %s)", sec, strings.Join(keys, ", "))
+	if near := closest(k[len(k)-1], keys); near != "" {
+		msg += "; did you mean " + near + "?"
 	}
-	return strings.Join(keys, ", ")
+	return msg
+}
+
+// closest is the name in names at most two edits from s, or "".
+func closest(s string, names []string) string {
+	best, bestD := "", 3
+	for _, n := range names {
+		if d := editDistance(s, n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 func (c *Config) resolvePaths(dir string) {
@@ -143,8 +186,10 @@ func (c *Config) Validate() error {
 // validateMedia checks the camera, audio and encoder sections.
 func (c *Config) validateMedia(bad func(string, string, ...any)) {
 	cam := c.Camera
-	if cam.Device != "auto" && cam.Device != "testpattern" && cam.Device != "syncpattern" && !strings.HasPrefix(cam.Device, "/dev/") {
-		bad("camera.device", "%q is not allowed (allowed: \"auto\", \"testpattern\", \"syncpattern\", or a device path such as \"/dev/video0\")", cam.Device)
+	if cam.Device != "auto" && cam.Device != "testpattern" && cam.Device != "syncpattern" {
+		if err := checkDevice(cam.Device); err != nil {
+			bad("camera.device", "%q: %v (allowed: \"auto\", \"testpattern\", \"syncpattern\", or a device path such as \"/dev/video0\")", cam.Device, err)
+		}
 	}
 	au := c.Audio
 	if au.Device == "" {
@@ -159,7 +204,7 @@ func (c *Config) validateMedia(bad func(string, string, ...any)) {
 	if au.BitrateKbps < 64 || au.BitrateKbps > 320 {
 		bad("audio.bitrate_kbps", "%d is not allowed (allowed: 64 to 320; IVS recommends at least 96)", au.BitrateKbps)
 	}
-	if au.GainDB < -20 || au.GainDB > 30 {
+	if !finite(au.GainDB) || au.GainDB < -20 || au.GainDB > 30 {
 		bad("audio.gain_db", "%g is not allowed (allowed: -20 to 30)", au.GainDB)
 	}
 	if cam.Width < 160 || cam.Width > 3840 || cam.Width%2 != 0 {
@@ -247,8 +292,10 @@ func (c *Config) validateServices(bad func(string, string, ...any)) {
 			bad(fmt.Sprintf("panel.hosts[%d]", i), "%q is not allowed (allowed: a host name or address, optionally with :PORT)", h)
 		}
 	}
-	if d := c.Display.Device; d != "auto" && d != "none" && !strings.HasPrefix(d, "/dev/") {
-		bad("display.device", "%q is not allowed (allowed: \"auto\", \"none\", or a framebuffer path such as \"/dev/fb0\")", d)
+	if d := c.Display.Device; d != "auto" && d != "none" {
+		if err := checkDevice(d); err != nil {
+			bad("display.device", "%q: %v (allowed: \"auto\", \"none\", or a framebuffer path such as \"/dev/fb0\")", d, err)
+		}
 	}
 	if a := c.AWS; a.ChannelARN != "" && !strings.HasPrefix(a.ChannelARN, "arn:") {
 		bad("aws.channel_arn", "%q is not a channel ARN (expected arn:aws:ivs:REGION:ACCOUNT:channel/ID)", a.ChannelARN)
@@ -293,13 +340,13 @@ func validatePreset(i int, p Preset, seen map[string]bool, bad func(string, stri
 		if p.Position != "" {
 			bad(key("position"), "set position or x/y, not both")
 		}
-		if *p.X < 0 || *p.X >= 1 || *p.Y < 0 || *p.Y >= 1 {
+		if !finite(*p.X) || !finite(*p.Y) || *p.X < 0 || *p.X >= 1 || *p.Y < 0 || *p.Y >= 1 {
 			bad(key("x"), "x = %g, y = %g are not allowed (allowed: fractions of the frame from 0 up to 1)", *p.X, *p.Y)
 		}
 	} else if p.Position != "" && !slices.Contains(Positions, p.Position) {
 		bad(key("position"), "%q is not allowed (allowed: %s)", p.Position, strings.Join(Positions, ", "))
 	}
-	if p.Size <= 0 || p.Size > 1 {
+	if !finite(p.Size) || p.Size <= 0 || p.Size > 1 {
 		bad(key("size"), "%g is not allowed (allowed: a fraction of the frame height above 0, at most 1, e.g. 0.3)", p.Size)
 	}
 }

@@ -23,6 +23,13 @@ func TestBadInputExitsTwoWithOneLine(t *testing.T) {
 		{"missing image", "[[preset]]\nname = \"p\"\nimage = \"/nonexistent/p.png\"\nsize = 0.3\n", []string{`preset["p"].image`, "/nonexistent/p.png"}},
 		{"qr too long", "[[preset]]\nname = \"p\"\nqr = \"" + long + "\"\nsize = 0.3\n", []string{`preset["p"].qr`, "does not fit"}},
 		{"unknown position", "[[preset]]\nname = \"p\"\nqr = \"x\"\nposition = \"left\"\nsize = 0.3\n", []string{"position", "\"left\"", "bottom-right"}},
+		{"gain nan", "[audio]\ngain_db = nan\n", []string{"audio.gain_db", "NaN", "-20 to 30"}},
+		{"gain inf", "[audio]\ngain_db = inf\n", []string{"audio.gain_db", "+Inf"}},
+		{"x nan", "[[preset]]\nname = \"p\"\nqr = \"x\"\nx = nan\ny = 0.5\n", []string{`preset["p"].x`, "NaN"}},
+		{"size nan", "[[preset]]\nname = \"p\"\nqr = \"x\"\nsize = nan\n", []string{`preset["p"].size`, "NaN"}},
+		{"device outside dev", "[camera]\ndevice = \"/dev/../etc/passwd\"\n", []string{"camera.device", "under /dev"}},
+		{"device not a device", "[camera]\ndevice = \"/dev/shm\"\n", []string{"camera.device", "not a character device"}},
+		{"unknown section", "[cameras]\nwidth = 1280\n", []string{"cameras", "did you mean camera"}},
 		{"unwritable state dir", "state_dir = \"" + filepath.Join(file, "state") + "\"\n[camera]\ndevice = \"testpattern\"\n", []string{"state_dir", "cannot be created"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -288,7 +288,11 @@ func (s settingsAPI) postImages(w http.ResponseWriter, r *http.Request) {
 	c := s.Config()
 	name, info, err := saveUpload(w, r, imagesDir(c))
 	if err != nil {
-		writeError(w, uploadStatus(err), err)
+		code := uploadStatus(err)
+		if code == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "5")
+		}
+		writeError(w, code, err)
 		return
 	}
 	// A preset showing a replaced image is rendered again.

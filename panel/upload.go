@@ -1,12 +1,8 @@
 package panel
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"image"
-	_ "image/jpeg" // uploads may be JPEG
-	_ "image/png"  // or PNG
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -121,15 +117,9 @@ func storePart(part *multipart.Part, dir string) (string, ImageInfo, error) {
 	if len(data) > MaxUploadBytes {
 		return "", ImageInfo{}, tooLarge()
 	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil || (format != "png" && format != "jpeg") {
-		return "", ImageInfo{}, &UploadError{http.StatusUnsupportedMediaType, "the file is not a PNG or JPEG image (allowed: PNG, JPEG)"}
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > 8192 || cfg.Height > 8192 || cfg.Width*cfg.Height > MaxUploadPixels {
-		return "", ImageInfo{}, &UploadError{http.StatusRequestEntityTooLarge, fmt.Sprintf("the image is %d×%d pixels (allowed: at most %d pixels, e.g. 4096×4096)", cfg.Width, cfg.Height, MaxUploadPixels)}
-	}
-	if _, _, err := image.Decode(bytes.NewReader(data)); err != nil {
-		return "", ImageInfo{}, &UploadError{http.StatusUnsupportedMediaType, "the image is damaged: " + err.Error()}
+	cfg, format, err := checkImage(data)
+	if err != nil {
+		return "", ImageInfo{}, err
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return "", ImageInfo{}, err

@@ -19,7 +19,7 @@ type Options struct {
 	QueueLen int
 	// Backoff between attempts after a failure (default 0.25 s growing by
 	// a quarter each time to 30 s). It starts over once a session has
-	// delivered media (its first keyframe was sent). Growing by a quarter,
+	// delivered media (a second of stream was sent). Growing by a quarter,
 	// each delay is at most half the time already waited plus 0.25 s,
 	// whatever the jitter: after an outage of T the box tries again at most
 	// T/2 + 0.25 s after the server is back, however many outages came
@@ -251,9 +251,14 @@ func (p *Publisher) awaitKeyframe(ctx context.Context) *encode.Packet {
 	}
 }
 
+// deliveredAfter is how much stream a session must have sent for the
+// backoff to start over: a server that takes the first keyframe and drops
+// the connection at once is retried with growing pauses, not every 0.25 s.
+const deliveredAfter = time.Second
+
 // pump sends packets until the session fails or ctx ends. Timestamps start
-// at zero with the session's first keyframe; once that is sent, the
-// session has delivered media and the backoff starts over.
+// at zero with the session's first keyframe; once a second of stream is
+// sent, the session has delivered media and the backoff starts over.
 func (p *Publisher) pump(ctx context.Context, sess Session, first *encode.Packet) error {
 	base := first.DTS
 	pkt := first
@@ -276,12 +281,13 @@ func (p *Publisher) pump(ctx context.Context, sess Session, first *encode.Packet
 				}
 				sentBytes += uint64(len(pkt.Data))
 			}
+			at := pkt.DTS - base
 			pkt.Release()
 			pkt = nil
 			if err != nil {
 				return err
 			}
-			if !delivered {
+			if !delivered && at >= deliveredAfter {
 				delivered = true
 				p.opt.Backoff.Reset()
 			}

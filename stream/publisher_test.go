@@ -110,7 +110,8 @@ func (f *keyframeFeed) request() {
 // TestPublisherBackoffStartsOverOnceMediaFlows: ten outages of 3 to 6 s,
 // 6 s apart. After each, the publisher is back at most about half the
 // outage after the server (the backoff starts over from Min once a
-// session has delivered media), not ever later as the outages add up.
+// session has delivered a second of media), not ever later as the outages
+// add up.
 func TestPublisherBackoffStartsOverOnceMediaFlows(t *testing.T) {
 	outages := []time.Duration{3 * time.Second, 5500 * time.Millisecond, 4 * time.Second, 6 * time.Second,
 		3500 * time.Millisecond, 5 * time.Second, 3 * time.Second, 6 * time.Second, 4500 * time.Millisecond, 3200 * time.Millisecond}
@@ -132,9 +133,11 @@ func TestPublisherBackoffStartsOverOnceMediaFlows(t *testing.T) {
 		s := <-d.sessions
 		var worst time.Duration
 		for i, outage := range outages {
-			// The session delivers media, then the server goes away for
-			// the outage, 6 s later.
+			// The session delivers a second of media, then the server goes
+			// away for the outage, 6 s later.
 			wait.For(t, 5*time.Second, "the session's first keyframe", func() bool { n, _, _ := s.counts(); return n > 0 })
+			p.Submit(videoPacket(time.Duration(feed.pts.Add(int64(time.Second))), false))
+			wait.For(t, 5*time.Second, "a second of stream", func() bool { n, _, _ := s.counts(); return n > 1 })
 			back := clk.advance(6 * time.Second).Add(outage)
 			d.down(back)
 			close(s.done)
@@ -213,5 +216,35 @@ func TestPublisherRejectedRetriesSlowly(t *testing.T) {
 	st := p.Status()
 	if st.State != Rejected || !strings.Contains(st.LastError, "bad key") || !st.NextAttempt.Equal(clk.Now().Add(tm.d)) {
 		t.Fatalf("status %+v, want rejected, the reason, and the next attempt %v away", st, tm.d)
+	}
+}
+
+// TestPublisherBackoffGrowsWhenSessionsDieAtOnce: a server that takes the
+// first keyframe and drops the connection at once is not retried every
+// 0.25 s: a session must deliver a second of stream before the backoff
+// starts over.
+func TestPublisherBackoffGrowsWhenSessionsDieAtOnce(t *testing.T) {
+	clk := newFakeClock()
+	d := &outageDest{clk: clk, sessions: make(chan *fakeSession, 1)}
+	feed := &keyframeFeed{}
+	p := newPublisher(d, Options{Logger: quiet, RequestKeyframe: feed.request,
+		Backoff: backoff.Backoff{Rand: func() float64 { return 0.999 }}}, clk)
+	defer p.Close()
+	feed.pub.Store(p)
+	feed.request()
+	s := <-d.sessions
+	for i := 0; i < 8; i++ {
+		wait.For(t, 5*time.Second, "the session's first keyframe", func() bool { n, _, _ := s.counts(); return n > 0 })
+		close(s.done)
+		s = awaitSession(t, clk, d)
+	}
+	d.mu.Lock()
+	gaps := make([]time.Duration, 0, len(d.opens)-1)
+	for i := 1; i < len(d.opens); i++ {
+		gaps = append(gaps, d.opens[i].Sub(d.opens[i-1]))
+	}
+	d.mu.Unlock()
+	if last := gaps[len(gaps)-1]; last < time.Second {
+		t.Fatalf("gaps between sessions that die at once %v: still retried every %v", gaps, last)
 	}
 }

@@ -382,14 +382,25 @@ func (a AWS) Secret() (string, error) {
 	return readSecretFile("aws.secret_access_key_file", a.SecretAccessKeyFile)
 }
 
-// readSecretFile reads a secret from a file that only its owner may read.
+// maxSecret bounds a secret file: keys and secrets are far shorter.
+const maxSecret = 4096
+
+// readSecretFile reads a secret from a regular file that only its owner
+// may read.
 func readSecretFile(key, path string) (string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return "", &Error{Key: key, Msg: fmt.Sprintf("%s: %v", path, errors.Unwrap(err))}
 	}
+	if !st.Mode().IsRegular() {
+		// A device or a pipe could block the reader or never end.
+		return "", &Error{Key: key, Msg: path + " is not a regular file (allowed: a file of mode 0600 holding the secret)"}
+	}
 	if st.Mode().Perm()&0o077 != 0 {
 		return "", &Error{Key: key, Msg: fmt.Sprintf("%s has mode %04o; it holds a secret and must be 0600 (chmod 600 %s)", path, st.Mode().Perm(), path)}
+	}
+	if st.Size() > maxSecret {
+		return "", &Error{Key: key, Msg: fmt.Sprintf("%s is %d bytes; a secret is at most %d", path, st.Size(), maxSecret)}
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {

@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestDefaultsAreValid(t *testing.T) {
@@ -209,5 +211,31 @@ func TestPresetSizeDefaults(t *testing.T) {
 	}
 	if c.Presets[0].Size != DefaultPresetSize {
 		t.Fatalf("size %v, want %v", c.Presets[0].Size, DefaultPresetSize)
+	}
+}
+
+// TestSecretFileMustBeRegular: a secret file that is a device or a pipe is
+// refused before it is read (reading /dev/console or a FIFO would block
+// the box, and the panel validates every change it is sent).
+func TestSecretFileMustBeRegular(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "key")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := Output{URL: "rtmp://x/app/", StreamKeyFile: fifo}.Key(); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Fatalf("fifo as key file: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("reading a FIFO as the key file blocked")
+	}
+	big := filepath.Join(dir, "big")
+	os.WriteFile(big, make([]byte, 1<<20), 0o600)
+	if _, err := (Output{StreamKeyFile: big}).Key(); err == nil || !strings.Contains(err.Error(), "at most") {
+		t.Fatalf("1 MiB key file: %v", err)
 	}
 }

@@ -46,6 +46,9 @@ hil: ## in-VM tests against real kernel drivers (QEMU rig, see hil/rig.sh)
 fuzz: ## run each fuzz target briefly
 	$(GO) test -run '^$$' -fuzz '^FuzzAppendAVCC$$' -fuzztime 10s ./encode/h264/
 	$(GO) test -run '^$$' -fuzz '^FuzzFrame$$' -fuzztime 15s ./chat/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 10s ./config/
+	$(GO) test -run '^$$' -fuzz '^FuzzPutConfig$$' -fuzztime 10s ./panel/
+	$(GO) test -run '^$$' -fuzz '^FuzzUpload$$' -fuzztime 10s ./panel/
 
 bench: deps-test ## hot-path benchmarks (allocs/op) and CPU against ffmpeg
 	$(GO) test -run '^$$' -bench . -benchmem ./overlay/... ./frame/... ./encode/... ./audio/... ./display/...

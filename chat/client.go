@@ -29,9 +29,12 @@ type Client struct {
 	// half to 30 s).
 	Backoff backoff.Backoff
 	// RenewBefore: a new connection, with a new token, is opened this long
-	// before the session expires, and the old one closed once it is up
-	// (default 2 minutes).
+	// before the session expires (default 2 minutes).
 	RenewBefore time.Duration
+	// RenewOverlap is how long the old connection stays open after the new
+	// one is up (default 2 s): messages already on their way on it are
+	// still read (and seen once: duplicates are dropped by id).
+	RenewOverlap time.Duration
 	// History is how many recent messages are kept (default 200).
 	History int
 	// OnChange is called (from the client's goroutines) when the messages
@@ -55,9 +58,10 @@ type Client struct {
 }
 
 type conn struct {
-	ws   *websocket.Conn
-	done chan struct{}
-	err  error
+	ws      *websocket.Conn
+	done    chan struct{}
+	closing sync.Once
+	err     error
 }
 
 // Status is the client's state for status displays.
@@ -108,6 +112,9 @@ func (c *Client) Run(ctx context.Context) error {
 	if c.RenewBefore == 0 {
 		c.RenewBefore = 2 * time.Minute
 	}
+	if c.RenewOverlap == 0 {
+		c.RenewOverlap = 2 * time.Second
+	}
 	c.mu.Lock()
 	if c.seen == nil {
 		c.seen = map[string]struct{}{}
@@ -129,9 +136,9 @@ func (c *Client) Run(ctx context.Context) error {
 			continue
 		}
 		c.connects.Add(1)
-		c.swap(cn) // closes the previous connection, if renewing
+		prev := c.promote(cn) // the previous connection, if renewing
 		up := time.Now()
-		if !c.wait(ctx, cn, tok, up) {
+		if !c.wait(ctx, cn, tok, up, prev) {
 			return nil
 		}
 	}
@@ -139,30 +146,43 @@ func (c *Client) Run(ctx context.Context) error {
 }
 
 // wait holds the connection until it ends (then waits out the backoff) or
-// its session is due for renewal; false means ctx ended.
-func (c *Client) wait(ctx context.Context, cn *conn, tok Token, up time.Time) bool {
-	var renew <-chan time.Time
+// its session is due for renewal; false means ctx ended. prev, the
+// connection cn renews, is closed after RenewOverlap (or when wait
+// returns, at the latest).
+func (c *Client) wait(ctx context.Context, cn *conn, tok Token, up time.Time, prev *conn) bool {
+	var renew, drain <-chan time.Time
 	if !tok.SessionExpires.IsZero() {
 		t := time.NewTimer(max(time.Until(tok.SessionExpires)-c.RenewBefore, time.Second))
 		defer t.Stop()
 		renew = t.C
 	}
-	select {
-	case <-ctx.Done():
-		return false
-	case <-renew:
-		c.log().Info("chat: renewing the session")
-		return true
-	case <-cn.done:
-		c.reconnects.Add(1)
-		if cn.err != nil {
-			c.setErr(cn.err)
+	if prev != nil {
+		t := time.NewTimer(c.RenewOverlap)
+		defer t.Stop()
+		drain = t.C
+		defer func() { prev.close() }()
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-drain:
+			prev.close()
+			drain = nil
+		case <-renew:
+			c.log().Info("chat: renewing the session")
+			return true
+		case <-cn.done:
+			c.reconnects.Add(1)
+			if cn.err != nil {
+				c.setErr(cn.err)
+			}
+			c.swap(nil)
+			if time.Since(up) > 10*time.Second {
+				c.Backoff.Reset()
+			}
+			return sleep(ctx, c.Backoff.Next())
 		}
-		c.swap(nil)
-		if time.Since(up) > 10*time.Second {
-			c.Backoff.Reset()
-		}
-		return sleep(ctx, c.Backoff.Next())
 	}
 }
 
@@ -188,16 +208,32 @@ func (c *Client) dial(ctx context.Context) (*conn, Token, error) {
 	return cn, tok, nil
 }
 
-// swap makes cn the connection requests go on, closing the previous one.
-func (c *Client) swap(cn *conn) {
+// promote makes cn the connection requests go on and returns the previous
+// one, still open, for the caller to close.
+func (c *Client) promote(cn *conn) *conn {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	old := c.cur
 	c.cur = cn
-	c.mu.Unlock()
-	if old != nil && old != cn {
-		old.ws.Close(websocket.StatusNormalClosure, "")
-		<-old.done
+	if old == cn {
+		return nil
 	}
+	return old
+}
+
+// swap makes cn the connection requests go on, closing the previous one.
+func (c *Client) swap(cn *conn) {
+	if old := c.promote(cn); old != nil {
+		old.close()
+	}
+}
+
+// close ends the connection cleanly and waits for its reader; once.
+func (cn *conn) close() {
+	cn.closing.Do(func() {
+		cn.ws.Close(websocket.StatusNormalClosure, "")
+		<-cn.done
+	})
 }
 
 // read delivers frames until the connection ends.

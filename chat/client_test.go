@@ -212,3 +212,25 @@ func TestURLTokens(t *testing.T) {
 		t.Fatal("a body without a token was accepted")
 	}
 }
+
+// TestRenewalKeepsTheOldConnectionAWhile: after a renewal the old
+// connection stays open for RenewOverlap, so a message the server sent on
+// it (on its way when the new one came up) still arrives, once.
+func TestRenewalKeepsTheOldConnectionAWhile(t *testing.T) {
+	srv := chattest.New()
+	defer srv.Close()
+	srv.Session = 2 * time.Second
+	c := &chat.Client{Endpoint: srv.WSURL(), Tokens: srv, Logger: quiet(), RenewBefore: time.Second,
+		RenewOverlap: 5 * time.Second, Backoff: backoff.Backoff{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond}}
+	run(t, c)
+	wait.For(t, 10*time.Second, "the renewal", func() bool { return c.Status().Connects == 2 })
+	if !srv.MessageTo(1, "late", "buyer", "on the old connection") {
+		t.Fatal("the old connection was closed as soon as the new one was up")
+	}
+	srv.Message("both", "buyer", "on both connections")
+	wait.For(t, 5*time.Second, "both messages", func() bool { return len(c.Messages()) == 2 })
+	if got := ids(c.Messages()); got != "late,both" {
+		t.Fatalf("messages %s, want late,both (each once)", got)
+	}
+	wait.For(t, 10*time.Second, "the old connection closed after the overlap", func() bool { return srv.Conns() == 1 })
+}

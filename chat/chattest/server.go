@@ -29,6 +29,7 @@ type Server struct {
 	mu     sync.Mutex
 	tokens map[string]bool // token → used
 	conns  map[*websocket.Conn]string
+	order  []*websocket.Conn // every connection accepted, in order
 	// joining counts websocket handshakes under way; a broadcast waits for
 	// them (on joined), so that a connection gets every message sent after
 	// its client saw the handshake complete.
@@ -91,6 +92,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	if err == nil {
 		s.conns[ws] = tok
+		s.order = append(s.order, ws)
 	}
 	s.joining--
 	s.joined.Broadcast()
@@ -171,6 +173,25 @@ func (s *Server) Broadcast(v any) {
 func (s *Server) Message(id, user, content string) {
 	s.Broadcast(map[string]any{"Type": "MESSAGE", "Id": id, "Content": content, "SendTime": time.Now().UTC(),
 		"Sender": map[string]any{"UserId": user}})
+}
+
+// MessageTo sends a MESSAGE to the n-th connection accepted (from 1)
+// alone, as a message on its way when a client renews would be; it
+// reports whether that connection was still open.
+func (s *Server) MessageTo(n int, id, user, content string) bool {
+	s.mu.Lock()
+	var ws *websocket.Conn
+	if n >= 1 && n <= len(s.order) {
+		ws = s.order[n-1]
+	}
+	_, open := s.conns[ws]
+	s.mu.Unlock()
+	if !open {
+		return false
+	}
+	s.write(ws, map[string]any{"Type": "MESSAGE", "Id": id, "Content": content, "SendTime": time.Now().UTC(),
+		"Sender": map[string]any{"UserId": user}})
+	return true
 }
 
 // Delete broadcasts aws:DELETE_MESSAGE for id, naming the attribute key

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/pitchbox/pitchbox/panel/auth"
@@ -52,6 +53,7 @@ func (s *Web) Handler() http.Handler {
 	mux.HandleFunc("POST /api/auth/pair", jsonOnly(s.pair))
 	mux.HandleFunc("POST /api/auth/login", jsonOnly(s.login))
 	mux.Handle("POST /api/auth/logout", s.Auth.Require(http.HandlerFunc(s.logout)))
+	mux.Handle("POST /api/auth/logout-all", s.Auth.Require(http.HandlerFunc(s.logoutAll)))
 	mux.Handle("POST /api/auth/password", s.Auth.Require(http.HandlerFunc(s.password)))
 	mux.Handle("/api/", s.Auth.Require(s.API))
 	return securityHeaders(mux)
@@ -70,6 +72,8 @@ func jsonOnly(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// securityHeaders sets the headers that keep the panel's pages from
+// being framed, sniffed or fed other sites' scripts.
 func securityHeaders(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
@@ -116,6 +120,7 @@ func (s *Web) page(w http.ResponseWriter, r *http.Request, name string) {
 	}
 }
 
+// pair sets the first password with the pairing code, and logs in.
 func (s *Web) pair(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Code     string `json:"code"`
@@ -127,8 +132,8 @@ func (s *Web) pair(w http.ResponseWriter, r *http.Request) {
 	}
 	tok, err := s.Auth.Pair(r.RemoteAddr, req.Code, req.Password)
 	if err != nil {
-		s.Log.Warn("panel: pairing refused", "from", r.RemoteAddr, "err", err)
-		writeError(w, authStatus(err), err)
+		s.logRefusal("panel: pairing refused", r, err)
+		writeAuthError(w, err)
 		return
 	}
 	s.Log.Info("panel: paired; admin password set", "from", r.RemoteAddr)
@@ -136,6 +141,7 @@ func (s *Web) pair(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]bool{"paired": true})
 }
 
+// login checks the password and starts a session.
 func (s *Web) login(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Password string `json:"password"`
@@ -146,8 +152,8 @@ func (s *Web) login(w http.ResponseWriter, r *http.Request) {
 	}
 	tok, err := s.Auth.Login(r.RemoteAddr, req.Password)
 	if err != nil {
-		s.Log.Warn("panel: login refused", "from", r.RemoteAddr, "err", err)
-		writeError(w, authStatus(err), err)
+		s.logRefusal("panel: login refused", r, err)
+		writeAuthError(w, err)
 		return
 	}
 	s.Log.Info("panel: logged in", "from", r.RemoteAddr)
@@ -155,6 +161,7 @@ func (s *Web) login(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]bool{"logged_in": true})
 }
 
+// logout ends this browser's session.
 func (s *Web) logout(w http.ResponseWriter, r *http.Request) {
 	if _, tok, ok := s.Auth.FromRequest(r); ok {
 		s.Auth.Logout(tok)
@@ -163,6 +170,17 @@ func (s *Web) logout(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]bool{"logged_in": false})
 }
 
+// logoutAll ends every session, this browser's too: "log out everywhere"
+// for a seller who fears a cookie has been taken.
+func (s *Web) logoutAll(w http.ResponseWriter, r *http.Request) {
+	n := s.Auth.LogoutAll()
+	s.Log.Info("panel: logged out everywhere", "from", r.RemoteAddr, "sessions", n)
+	http.SetCookie(w, auth.ClearCookie(s.Secure))
+	writeJSON(w, http.StatusOK, map[string]bool{"logged_in": false})
+}
+
+// password changes the password and ends every other session; this
+// browser stays logged in.
 func (s *Web) password(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Current  string `json:"current"`
@@ -172,18 +190,40 @@ func (s *Web) password(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err)
 		return
 	}
-	if err := s.Auth.ChangePassword(r.RemoteAddr, req.Current, req.Password); err != nil {
-		writeError(w, authStatus(err), err)
+	_, tok, _ := s.Auth.FromRequest(r)
+	if err := s.Auth.ChangePassword(r.RemoteAddr, tok, req.Current, req.Password); err != nil {
+		writeAuthError(w, err)
 		return
 	}
-	s.Log.Info("panel: password changed", "from", r.RemoteAddr)
+	s.Log.Info("panel: password changed; other sessions ended", "from", r.RemoteAddr)
 	writeJSON(w, http.StatusOK, map[string]bool{"changed": true})
 }
 
+// logRefusal logs a refused pairing or login: a warning, but only at
+// debug level when the box refused to check at all because of the
+// overall limit, so that a flood of guesses does not flood the log.
+func (s *Web) logRefusal(msg string, r *http.Request, err error) {
+	level := slog.LevelWarn
+	var be *auth.BusyError
+	if errors.As(err, &be) {
+		level = slog.LevelDebug
+	}
+	s.Log.Log(r.Context(), level, msg, "from", r.RemoteAddr, "err", err)
+}
+
+// writeAuthError answers a refused pairing, login or password change; a
+// refusal to check at all (lock-out, too many checks) says when to retry.
+func writeAuthError(w http.ResponseWriter, err error) {
+	if secs := auth.RetryAfter(err); secs > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+	}
+	writeError(w, authStatus(err), err)
+}
+
+// authStatus is the HTTP status for an error from auth.
 func authStatus(err error) int {
-	var le *auth.LockedError
 	switch {
-	case errors.As(err, &le):
+	case auth.RetryAfter(err) > 0:
 		return http.StatusTooManyRequests
 	case errors.Is(err, auth.ErrWrong), errors.Is(err, auth.ErrWrongPIN):
 		return http.StatusUnauthorized

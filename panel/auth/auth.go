@@ -1,8 +1,10 @@
 // Package auth guards the web panel: a one-time pairing code on first run
 // (no default password), a bcrypt password hash in a 0600 file, sessions in
 // HttpOnly SameSite=Strict cookies, a CSRF token per session that every
-// mutating request must carry, and a per-address lock-out after repeated
-// wrong passwords or codes.
+// mutating request must carry, a per-address lock-out after repeated
+// wrong passwords or codes, and a limit on password checks a second for
+// the whole box. Sessions live in memory only; a password change ends all
+// but the changing browser's, and LogoutAll ends them all.
 package auth
 
 import (
@@ -59,6 +61,7 @@ var (
 // LockedError says how long an address must wait.
 type LockedError struct{ Wait time.Duration }
 
+// Error says how long to wait; the panel shows it as it is.
 func (e *LockedError) Error() string {
 	return fmt.Sprintf("too many wrong attempts: try again in %s", e.Wait.Round(time.Second))
 }
@@ -81,11 +84,17 @@ type Auth struct {
 	path string
 	now  func() time.Time
 
+	// check lets one password or code check (or change) run at a time.
+	// bcrypt runs under it but outside mu, so that sessions are looked up
+	// while a guess is being checked.
+	check sync.Mutex
+
 	mu       sync.Mutex
 	hash     []byte
 	code     string
 	sessions map[string]*Session
 	fails    map[string]*failures
+	checks   bucket
 }
 
 type stored struct {
@@ -96,7 +105,8 @@ type stored struct {
 // directory). Without one the box is unpaired and a new pairing code is
 // made; show it with PairingCode.
 func Open(path string) (*Auth, error) {
-	a := &Auth{path: path, now: time.Now, sessions: map[string]*Session{}, fails: map[string]*failures{}}
+	a := &Auth{path: path, now: time.Now, sessions: map[string]*Session{}, fails: map[string]*failures{},
+		checks: newBucket(ChecksPerSecond, ChecksBurst)}
 	b, err := os.ReadFile(path)
 	switch {
 	case err == nil:
@@ -134,6 +144,7 @@ func (a *Auth) PairingCode() string {
 // codeAlphabet leaves out look-alikes (0/O, 1/I/L).
 const codeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
+// newCode makes a pairing code: eight characters in two groups of four.
 func newCode() string {
 	var b [8]byte
 	for i := range b {
@@ -142,6 +153,7 @@ func newCode() string {
 	return string(b[:4]) + "-" + string(b[4:])
 }
 
+// randIndex is a uniform random number in [0, n) for n up to 256.
 func randIndex(n int) int {
 	var b [1]byte
 	for {
@@ -152,6 +164,8 @@ func randIndex(n int) int {
 	}
 }
 
+// normCode puts a typed code in the form it is compared in: upper case,
+// without dashes or spaces.
 func normCode(s string) string {
 	s = strings.ToUpper(strings.TrimSpace(s))
 	s = strings.NewReplacer("-", "", " ", "").Replace(s)
@@ -174,71 +188,110 @@ func CheckPassword(p string) error {
 // Pair sets the first password when code matches the pairing code, and
 // returns a session token.
 func (a *Auth) Pair(addr, code, password string) (string, error) {
+	a.check.Lock()
+	defer a.check.Unlock()
+	if err := a.checkCode(addr, code, password); err != nil {
+		return "", err
+	}
+	h, err := a.writeHash(password)
+	if err != nil {
+		return "", err
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.hash != nil {
-		return "", ErrPaired
-	}
-	if err := a.lockedLocked(addr); err != nil {
-		return "", err
-	}
-	if subtle.ConstantTimeCompare([]byte(normCode(code)), []byte(normCode(a.code))) != 1 {
-		return "", a.failLocked(addr, ErrWrongPIN)
-	}
-	if err := CheckPassword(password); err != nil {
-		return "", err
-	}
-	if err := a.setPasswordLocked(password); err != nil {
-		return "", err
-	}
-	a.code = ""
+	a.hash, a.code = h, ""
 	delete(a.fails, host(addr))
 	return a.newSessionLocked(), nil
 }
 
-// ChangePassword replaces the password after checking the current one, and
-// ends every other session.
-func (a *Auth) ChangePassword(addr, current, next string) error {
+// checkCode checks a pairing attempt's code, then its new password.
+func (a *Auth) checkCode(addr, code, password string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if err := a.lockedLocked(addr); err != nil {
+	if a.hash != nil {
+		return ErrPaired
+	}
+	if err := a.admitLocked(addr); err != nil {
 		return err
 	}
-	if a.hash == nil || bcrypt.CompareHashAndPassword(a.hash, []byte(current)) != nil {
-		return a.failLocked(addr, ErrWrong)
+	if subtle.ConstantTimeCompare([]byte(normCode(code)), []byte(normCode(a.code))) != 1 {
+		return a.failLocked(addr, ErrWrongPIN)
+	}
+	return CheckPassword(password)
+}
+
+// ChangePassword replaces the password after checking the current one, and
+// ends every session but keep (the token of the browser making the
+// change; "" ends them all), so that a stolen cookie dies with the old
+// password.
+func (a *Auth) ChangePassword(addr, keep, current, next string) error {
+	a.check.Lock()
+	defer a.check.Unlock()
+	if err := a.verify(addr, current); err != nil {
+		return err
 	}
 	if err := CheckPassword(next); err != nil {
 		return err
 	}
-	return a.setPasswordLocked(next)
+	h, err := a.writeHash(next)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.hash = h
+	for tok := range a.sessions {
+		if tok != keep {
+			delete(a.sessions, tok)
+		}
+	}
+	return nil
 }
 
-func (a *Auth) setPasswordLocked(p string) error {
+// writeHash hashes p and saves the hash to the password file.
+func (a *Auth) writeHash(p string) ([]byte, error) {
 	h, err := bcrypt.GenerateFromPassword([]byte(p), bcrypt.DefaultCost)
 	if err != nil {
-		return fmt.Errorf("auth: %w", err)
+		return nil, fmt.Errorf("auth: %w", err)
 	}
 	b, _ := json.Marshal(stored{PasswordHash: string(h)})
 	if err := config.WriteFileAtomic(a.path, b, 0o600); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// verify checks password against the hash, within the address's lock-out
+// and the box's limit on checks; a wrong one counts against addr. The
+// caller holds a.check.
+func (a *Auth) verify(addr, password string) error {
+	a.mu.Lock()
+	hash := a.hash
+	err := a.admitLocked(addr)
+	a.mu.Unlock()
+	if err != nil {
 		return err
 	}
-	a.hash = h
-	return nil
+	if hash != nil && bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.failLocked(addr, ErrWrong)
 }
 
 // Login checks the password and returns a session token.
 func (a *Auth) Login(addr, password string) (string, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.hash == nil {
+	a.check.Lock()
+	defer a.check.Unlock()
+	if !a.Paired() {
 		return "", ErrUnpaired
 	}
-	if err := a.lockedLocked(addr); err != nil {
+	if err := a.verify(addr, password); err != nil {
 		return "", err
 	}
-	if bcrypt.CompareHashAndPassword(a.hash, []byte(password)) != nil {
-		return "", a.failLocked(addr, ErrWrong)
-	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	delete(a.fails, host(addr))
 	return a.newSessionLocked(), nil
 }
@@ -248,6 +301,16 @@ func (a *Auth) Logout(token string) {
 	a.mu.Lock()
 	delete(a.sessions, token)
 	a.mu.Unlock()
+}
+
+// LogoutAll ends every session, the caller's included, and returns how
+// many there were.
+func (a *Auth) LogoutAll() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := len(a.sessions)
+	clear(a.sessions)
+	return n
 }
 
 // Lookup returns the live session for token.
@@ -267,18 +330,22 @@ func (a *Auth) Lookup(token string) (*Session, bool) {
 	return s, true
 }
 
+// newSessionLocked starts a session with its own CSRF token and returns
+// its token.
 func (a *Auth) newSessionLocked() string {
 	tok := randToken()
 	a.sessions[tok] = &Session{CSRF: randToken(), lastSeen: a.now()}
 	return tok
 }
 
+// randToken is 256 random bits, base64url.
 func randToken() string {
 	var b [32]byte
 	rand.Read(b[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
+// host is the address part of a remote address, what lock-outs count by.
 func host(addr string) string {
 	if h, _, err := net.SplitHostPort(addr); err == nil {
 		return h
@@ -286,6 +353,19 @@ func host(addr string) string {
 	return addr
 }
 
+// admitLocked refuses a check from a locked-out address, and any check
+// while the box has checked too many passwords lately.
+func (a *Auth) admitLocked(addr string) error {
+	if err := a.lockedLocked(addr); err != nil {
+		return err
+	}
+	if wait, ok := a.checks.take(a.now()); !ok {
+		return &BusyError{Wait: wait}
+	}
+	return nil
+}
+
+// lockedLocked refuses an address that is locked out.
 func (a *Auth) lockedLocked(addr string) error {
 	f := a.fails[host(addr)]
 	if f == nil {
@@ -297,6 +377,9 @@ func (a *Auth) lockedLocked(addr string) error {
 	return nil
 }
 
+// failLocked counts a wrong answer from addr, locks it out after
+// MaxFailures within failureWindow (each lock-out twice the last, up to
+// maxLock), and says how many tries are left.
 func (a *Auth) failLocked(addr string, err error) error {
 	h := host(addr)
 	now := a.now()
@@ -368,6 +451,7 @@ func (a *Auth) Require(next http.Handler) http.Handler {
 	})
 }
 
+// deny answers a refused request with a JSON error.
 func deny(w http.ResponseWriter, code int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)

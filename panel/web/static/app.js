@@ -250,10 +250,14 @@
       $("logout").addEventListener("click", guard("system-error", async () => {
         await api("POST", "/api/auth/logout"); location.href = "/login";
       }));
+      $("logout-all").addEventListener("click", guard("system-error", async () => {
+        if (!confirm("Log out every browser and phone, this one too?")) return;
+        await api("POST", "/api/auth/logout-all"); location.href = "/login";
+      }));
       $("pw-form").addEventListener("submit", guard("pw-error", async () => {
         show("pw-ok", "");
         await api("POST", "/api/auth/password", { current: $("pw-cur").value, password: $("pw-new").value });
-        $("pw-form").reset(); show("pw-ok", "Password changed.");
+        $("pw-form").reset(); show("pw-ok", "Password changed. Other browsers are logged out.");
       }));
       load().catch((e) => show("system-error", e.message));
       setInterval(() => load().catch(() => {}), 5000);

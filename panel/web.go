@@ -4,9 +4,13 @@ import (
 	"embed"
 	"errors"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
+	"os"
 	"strconv"
 	"strings"
 
@@ -22,15 +26,22 @@ var pageTitles = map[string]string{
 }
 
 // Web is the network side of the panel: the pages, their static files,
-// pairing and login, and the API behind a session and a CSRF token.
+// pairing and login, and the API behind a session and a CSRF token. It
+// answers only to the box's own names (see allowedHost) and refuses
+// state-changing requests sent from another origin.
 type Web struct {
 	API     http.Handler
 	Auth    *auth.Auth
 	Log     *slog.Logger
 	Secure  bool // served over HTTPS: cookies are Secure
 	Version string
+	// Hosts returns the extra names the panel answers to ([panel] hosts),
+	// asked for each request that names none of the box's own; nil for
+	// none.
+	Hosts func() []string
 
-	pages map[string]*template.Template
+	pages    map[string]*template.Template
+	hostname string
 }
 
 // Handler returns the panel's handler.
@@ -42,8 +53,11 @@ func (s *Web) Handler() http.Handler {
 		s.pages[name] = t
 	}
 	static, _ := fs.Sub(webFS, "web/static")
+	if h, err := os.Hostname(); err == nil {
+		s.hostname = normHost(h)
+	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(filesOnly{static})))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/live", http.StatusSeeOther)
 	})
@@ -56,7 +70,24 @@ func (s *Web) Handler() http.Handler {
 	mux.Handle("POST /api/auth/logout-all", s.Auth.Require(http.HandlerFunc(s.logoutAll)))
 	mux.Handle("POST /api/auth/password", s.Auth.Require(http.HandlerFunc(s.password)))
 	mux.Handle("/api/", s.Auth.Require(s.API))
-	return securityHeaders(mux)
+	return securityHeaders(s.checkHost(mux))
+}
+
+// filesOnly hides directories, so that the file server lists none: a
+// request for one is answered 404.
+type filesOnly struct{ fs.FS }
+
+// Open opens a file, and reports a directory as not there.
+func (f filesOnly) Open(name string) (fs.File, error) {
+	file, err := f.FS.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := file.Stat(); err != nil || st.IsDir() {
+		file.Close()
+		return nil, fs.ErrNotExist
+	}
+	return file, nil
 }
 
 // jsonOnly refuses bodies that are not JSON: a cross-site form cannot send
@@ -232,3 +263,127 @@ func authStatus(err error) int {
 	}
 	return http.StatusBadRequest
 }
+
+// checkHost answers 421 to a request naming a host that is not this box
+// (a page whose own DNS name was rebound to the box's address), and 403
+// to a state-changing request whose Origin is not the request's own
+// scheme and host, on top of the session's CSRF token.
+func (s *Web) checkHost(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.allowedHost(r) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(http.StatusMisdirectedRequest)
+			io.WriteString(w, "panel: this box does not answer to that host name; open the panel by the box's address, or add the name to [panel] hosts\n")
+			return
+		}
+		if auth.Mutating(r.Method) && !sameOrigin(r) {
+			writeError(w, http.StatusForbidden, errors.New("panel: the request comes from another site (its Origin is not this panel)"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// allowedHost reports whether the request's Host names this box:
+// localhost, a loopback address, one of the box's interface addresses,
+// pitchbox.local, the box's hostname (also with .local), with any port;
+// or one of Hosts, with its port when the entry gives one.
+func (s *Web) allowedHost(r *http.Request) bool {
+	name, port := splitHost(r.Host)
+	switch {
+	case name == "":
+		return false
+	case name == "localhost", name == "pitchbox.local":
+		return true
+	case s.hostname != "" && (name == s.hostname || name == s.hostname+".local"):
+		return true
+	}
+	if ip := net.ParseIP(name); ip != nil && (ip.IsLoopback() || boxAddress(ip)) {
+		return true
+	}
+	if s.Hosts == nil {
+		return false
+	}
+	for _, h := range s.Hosts() {
+		hn, hp := splitHost(h)
+		if hn == name && (hp == "" || hp == withDefaultPort(port, r)) {
+			return true
+		}
+	}
+	return false
+}
+
+// boxAddress reports whether ip is one of the box's interface addresses
+// now (they are looked up each time: DHCP may change them).
+func boxAddress(ip net.IP) bool {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return false
+	}
+	for _, a := range addrs {
+		switch a := a.(type) {
+		case *net.IPNet:
+			if a.IP.Equal(ip) {
+				return true
+			}
+		case *net.IPAddr:
+			if a.IP.Equal(ip) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sameOrigin reports whether a request's Origin, when it sends one, is the
+// request's own scheme and host.
+func sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true
+	}
+	u, err := url.Parse(o)
+	if err != nil || u.Scheme != scheme(r) || u.Host == "" || u.User != nil || u.Path != "" || u.RawQuery != "" {
+		return false
+	}
+	on, op := splitHost(u.Host)
+	rn, rp := splitHost(r.Host)
+	return on == rn && withDefaultPort(op, r) == withDefaultPort(rp, r)
+}
+
+// scheme is the request's scheme as a browser names it.
+func scheme(r *http.Request) string {
+	if r.TLS != nil {
+		return "https"
+	}
+	return "http"
+}
+
+// withDefaultPort fills in the scheme's port when port is "".
+func withDefaultPort(port string, r *http.Request) string {
+	switch {
+	case port != "":
+		return port
+	case r.TLS != nil:
+		return "443"
+	}
+	return "80"
+}
+
+// splitHost splits a Host header (or a [panel] hosts entry) into its
+// name, in lower case without brackets, IPv6 zone or trailing dot, and
+// its port ("" without one).
+func splitHost(hostport string) (string, string) {
+	name, port := hostport, ""
+	if h, p, err := net.SplitHostPort(hostport); err == nil {
+		name, port = h, p
+	}
+	name = strings.TrimSuffix(strings.TrimPrefix(name, "["), "]")
+	if i := strings.IndexByte(name, '%'); i >= 0 {
+		name = name[:i]
+	}
+	return normHost(name), port
+}
+
+// normHost is a host name in lower case without a trailing dot.
+func normHost(h string) string { return strings.TrimSuffix(strings.ToLower(h), ".") }

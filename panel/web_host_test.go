@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -33,8 +34,8 @@ type webRig struct {
 	now time.Time
 }
 
-// newWebRig makes a panel.
-func newWebRig(t *testing.T) *webRig {
+// newWebRig makes a panel that also answers to hosts.
+func newWebRig(t *testing.T, hosts ...string) *webRig {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "panel-auth.json")
 	hash, err := bcrypt.GenerateFromPassword([]byte(hostTestPassword), bcrypt.MinCost)
@@ -55,7 +56,8 @@ func newWebRig(t *testing.T) *webRig {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"ok": true}`)
 	})
-	web := &panel.Web{API: api, Auth: au, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"}
+	web := &panel.Web{API: api, Auth: au, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
+		Hosts: func() []string { return hosts }}
 	w.h = web.Handler()
 	return w
 }
@@ -125,6 +127,127 @@ func (w *webRig) login(password string) (string, string) {
 	}
 	w.t.Fatal("login set no session cookie")
 	return "", ""
+}
+
+// TestHostAllowList: the panel answers to the box's own names only;
+// anything else (a rebound DNS name) gets 421 and a plain message.
+func TestHostAllowList(t *testing.T) {
+	w := newWebRig(t, "shop.example", "Cam.Example:8443")
+	allowed := []string{"127.0.0.1:8080", "127.0.0.1", "127.0.0.1.", "localhost:8080", "LOCALHOST", "[::1]:8080", "[::1]",
+		"pitchbox.local", "Pitchbox.Local.:8080", "shop.example", "shop.example:1234", "cam.example:8443"}
+	if h, err := os.Hostname(); err == nil && h != "" {
+		allowed = append(allowed, h, h+":8080", h+".local", h+".local:8080")
+	}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			allowed = append(allowed, "["+n.IP.String()+"]", net.JoinHostPort(n.IP.String(), "8080"))
+			if n.IP.To4() != nil {
+				allowed = append(allowed, n.IP.String())
+			}
+		}
+	}
+	for _, h := range allowed {
+		if rec := w.do(req{path: "/login", host: h}); rec.Code != 200 {
+			t.Errorf("Host %q: %d, want the login page", h, rec.Code)
+		}
+	}
+	refused := []string{"evil.example", "evil.example:8080", "pitchbox.local.evil.example", "127.0.0.1.nip.io:8080",
+		"0.0.0.0:8080", "8.8.8.8", "[2001:db8::1]:8080", "localhost.evil.example", "cam.example:9999", "cam.example", ""}
+	for _, h := range refused {
+		for _, q := range []req{{path: "/login"}, {path: "/static/app.js"}, {method: "POST", path: "/api/auth/login", body: `{"password": "x"}`}} {
+			q.host, q.noHost = h, h == ""
+			rec := w.do(q)
+			if rec.Code != http.StatusMisdirectedRequest || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/plain") ||
+				!strings.Contains(rec.Body.String(), "does not answer to that host name") {
+				t.Errorf("%s %s with Host %q: %d %q %s, want 421 with a plain message", q.method, q.path, h, rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+			}
+		}
+	}
+}
+
+// TestLoopbackServer: over a real connection the panel answers to
+// 127.0.0.1:PORT, as the tests and the browser reach it, and not to a
+// rebound name.
+func TestLoopbackServer(t *testing.T) {
+	w := newWebRig(t)
+	srv := httptest.NewServer(w.h)
+	defer srv.Close()
+	for host, want := range map[string]int{"": 200, "evil.example": 421} {
+		r, _ := http.NewRequest("GET", srv.URL+"/login", nil)
+		if host != "" {
+			r.Host = host
+		}
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Host %q: %d, want %d", host, resp.StatusCode, want)
+		}
+	}
+}
+
+// TestStaticHasNoListing: static files are served without a session, the
+// folder is not listed.
+func TestStaticHasNoListing(t *testing.T) {
+	w := newWebRig(t)
+	for path, want := range map[string]int{"/static/": 404, "/static/app.js": 200, "/static/app.css": 200, "/static/nothing.js": 404} {
+		rec := w.do(req{path: path})
+		if rec.Code != want {
+			t.Errorf("GET %s: %d, want %d", path, rec.Code, want)
+		}
+		if want == 404 && strings.Contains(rec.Body.String(), "app.js") {
+			t.Errorf("GET %s lists the files: %s", path, rec.Body)
+		}
+	}
+}
+
+// TestOriginCheck: a state-changing request with a valid session and CSRF
+// token is still refused (403) when its Origin is another site; from the
+// panel's own origin, or without an Origin, it goes through.
+func TestOriginCheck(t *testing.T) {
+	w := newWebRig(t)
+	cookie, csrf := w.login(hostTestPassword)
+	post := func(host, origin string) *httptest.ResponseRecorder {
+		return w.do(req{method: "POST", path: "/api/clear", host: host, origin: origin, cookie: cookie, csrf: csrf})
+	}
+	for _, o := range []string{"http://evil.example", "null", "https://127.0.0.1:8080", "http://127.0.0.1:9090",
+		"http://localhost:8080", "http://127.0.0.1:8080/x", "http://u@127.0.0.1:8080"} {
+		if rec := post("127.0.0.1:8080", o); rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "another site") {
+			t.Errorf("POST with Origin %q: %d %s, want 403", o, rec.Code, rec.Body)
+		}
+	}
+	ok := []struct{ host, origin string }{
+		{"127.0.0.1:8080", "http://127.0.0.1:8080"}, {"127.0.0.1:8080", ""}, {"pitchbox.local", "http://pitchbox.local:80"},
+		{"[::1]:8080", "http://[::1]:8080"}, {"localhost:8080", "http://LOCALHOST:8080"},
+	}
+	for _, k := range ok {
+		if rec := post(k.host, k.origin); rec.Code != 200 {
+			t.Errorf("POST to %q with Origin %q: %d %s, want 200", k.host, k.origin, rec.Code, rec.Body)
+		}
+	}
+	for _, method := range []string{"PUT", "DELETE", "PATCH"} {
+		rec := w.do(req{method: method, path: "/api/config", origin: "http://evil.example", cookie: cookie, csrf: csrf})
+		if rec.Code != http.StatusForbidden {
+			t.Errorf("%s with a foreign Origin: %d", method, rec.Code)
+		}
+	}
+	// Logging in needs no session, so the Origin is all that stands
+	// between another site and the login endpoint's answers.
+	rec := w.do(req{method: "POST", path: "/api/auth/login", body: `{"password": "` + hostTestPassword + `"}`, origin: "http://evil.example"})
+	if rec.Code != http.StatusForbidden || len(rec.Result().Cookies()) != 0 {
+		t.Errorf("login from another site: %d %v", rec.Code, rec.Result().Cookies())
+	}
+	// Reading is not refused for an Origin (the browser keeps the answer
+	// from the other site).
+	if rec := w.do(req{path: "/api/status", origin: "http://evil.example", cookie: cookie}); rec.Code != 200 {
+		t.Errorf("GET with a foreign Origin: %d", rec.Code)
+	}
 }
 
 // TestPasswordChangeEndsOtherSessionsOverHTTP: two sessions; a password

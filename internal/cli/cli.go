@@ -248,7 +248,8 @@ func serveWeb(ctx context.Context, cfg *config.Config, a *box.Box, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	web := &panel.Web{API: panel.NewAPI(a, "panel"), Auth: au, Log: log, Secure: cfg.Panel.HTTPS, Version: box.Version}
+	web := &panel.Web{API: panel.NewAPI(a, "panel"), Auth: au, Log: log, Secure: cfg.Panel.HTTPS, Version: box.Version,
+		Hosts: func() []string { return a.Config().Panel.Hosts }}
 	var cert *tls.Certificate
 	scheme, fp := "http", ""
 	if cfg.Panel.HTTPS {

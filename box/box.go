@@ -30,6 +30,11 @@ type Box struct {
 	scene   string    // the preset on screen, kept across rebuilds
 	live    bool      // the seller's intent, kept across rebuilds
 	lastAct control.LastAction
+
+	// Counters since the box started (see totals.go).
+	past     control.Totals    // of retired pipelines
+	retiring *pipeline         // uninstalled, not yet retired
+	shows    map[string]uint64 // per preset
 }
 
 // Option changes how New builds the box.
@@ -75,7 +80,8 @@ func New(cfg *config.Config, log *slog.Logger, opts ...Option) (*Box, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Box{log: log, opt: o, started: time.Now(), restartCh: make(chan struct{}, 1), pipe: p, builds: 1}
+	b := &Box{log: log, opt: o, started: time.Now(), restartCh: make(chan struct{}, 1), pipe: p, builds: 1,
+		shows: map[string]uint64{}}
 	b.set = settings{path: o.path, cfg: cfg, good: cfg}
 	return b, nil
 }
@@ -94,6 +100,7 @@ func (b *Box) Run(ctx context.Context) error {
 		err := b.runPipeline(ctx, p)
 		b.uninstall()
 		p.close()
+		b.retire(p)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -192,8 +199,11 @@ func (b *Box) install(p *pipeline) {
 	}
 }
 
+// uninstall takes the running pipeline out; its counters still count
+// until it is retired.
 func (b *Box) uninstall() {
 	b.mu.Lock()
+	b.retiring = b.pipe
 	b.pipe = nil
 	b.mu.Unlock()
 }

@@ -27,6 +27,9 @@ func (p *pipeline) stopLive() bool {
 	p.pubMu.Lock()
 	pub := p.pub
 	p.pub = nil
+	if pub != nil {
+		p.closing = append(p.closing, pub)
+	}
 	p.livePub.Store(nil)
 	p.mux.setPublisher(nil)
 	p.pubMu.Unlock()
@@ -34,6 +37,7 @@ func (p *pipeline) stopLive() bool {
 		return false
 	}
 	pub.Close()
+	p.endSession(pub)
 	return true
 }
 

@@ -49,6 +49,8 @@ type pipeline struct {
 	pubMu   sync.Mutex
 	pub     *stream.Publisher
 	livePub atomic.Pointer[stream.Publisher]
+	closing []*stream.Publisher // stopped, being closed
+	ended   control.Totals      // stream counters of closed sessions
 
 	recMu     sync.Mutex
 	recording string

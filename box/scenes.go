@@ -116,6 +116,7 @@ func (b *Box) Show(name, source string) error {
 	b.mu.Lock()
 	p.comp.Set(s)
 	b.scene = name
+	b.shows[name]++
 	b.mu.Unlock()
 	b.act("show "+name, source)
 	return nil

@@ -77,7 +77,8 @@ func cpuTemp() *float64 {
 // Status returns a snapshot of the box.
 func (b *Box) Status() control.Status {
 	st := control.Status{Version: Version, State: control.Restarting, CPUTempC: cpuTemp(),
-		UptimeSeconds: int64(time.Since(b.started).Seconds()), ApplyError: b.ApplyError()}
+		UptimeSeconds: int64(time.Since(b.started).Seconds()), ApplyError: b.ApplyError(),
+		TargetKbps: b.set.current().Encoder.BitrateKbps}
 	b.mu.Lock()
 	p := b.pipe
 	st.Scene = b.scene
@@ -86,6 +87,7 @@ func (b *Box) Status() control.Status {
 		st.LastAction = &a
 	}
 	b.mu.Unlock()
+	st.Totals = b.totals()
 	if p == nil {
 		st.Presets = b.Presets()
 		return st
@@ -101,6 +103,7 @@ func (p *pipeline) status(st *control.Status) {
 	st.Camera, st.Source = p.src.State(), p.src.Describe()
 	st.Size = strconv.Itoa(p.width) + "x" + strconv.Itoa(p.height)
 	st.Encoder = p.enc.Name()
+	st.TargetKbps = p.cfg.Encoder.BitrateKbps
 	st.Presets = p.scenes.names()
 	st.FPS, st.BitrateKbps = round1(fps), round1(kbps)
 	st.Captured, st.Encoded = p.stats.captured.Load(), p.stats.encoded.Load()

@@ -47,6 +47,15 @@ const (
 
 var stateNames = [...]string{"idle", "connecting", "live", "reconnecting", "rejected", "restarting"}
 
+// States lists every State, in order.
+func States() []State {
+	s := make([]State, len(stateNames))
+	for i := range s {
+		s[i] = State(i)
+	}
+	return s
+}
+
 func (s State) String() string { return enumName(s, stateNames[:], "State") }
 
 // MarshalText makes a State its name in JSON.

@@ -18,6 +18,7 @@ type Status struct {
 	Presets       []string      `json:"presets"`
 	FPS           float64       `json:"fps"`
 	BitrateKbps   float64       `json:"bitrate_kbps"`
+	TargetKbps    int           `json:"target_kbps"` // the encoder's set bitrate
 	Captured      uint64        `json:"captured_frames"`
 	Encoded       uint64        `json:"encoded_frames"`
 	DroppedFrames uint64        `json:"dropped_frames"`
@@ -33,6 +34,24 @@ type Status struct {
 	CPUTempC *float64 `json:"cpu_temp_c,omitempty"`
 	// ApplyError says why the last settings change was undone.
 	ApplyError string `json:"apply_error,omitempty"`
+	// Totals count over the box's whole run, across rebuilds and
+	// sessions; the counters above start again with each pipeline.
+	Totals Totals `json:"totals"`
+}
+
+// Totals are counters since the box started: they never go back, while
+// the pipeline's own counters start from zero with each rebuild and the
+// stream's with each session. Metrics are made of them.
+type Totals struct {
+	Captured uint64 `json:"captured_frames"`
+	Encoded  uint64 `json:"encoded_frames"`
+	// Dropped counts frames dropped by stage name, because the next
+	// stage was behind.
+	Dropped    map[string]uint64 `json:"dropped_frames"`
+	Reconnects uint64            `json:"stream_reconnects"`
+	SentBytes  uint64            `json:"stream_sent_bytes"`
+	// Shows counts how often each preset was put on the picture.
+	Shows map[string]uint64 `json:"overlay_shows"`
 }
 
 // LastAction is the last control action, for status.

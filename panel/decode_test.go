@@ -58,12 +58,12 @@ func peakRSS(t *testing.T, fn func()) int64 {
 
 // TestUploadDecodeBudget: eight 4096×4096 16-bit PNGs sent at once (small
 // files, 128 MiB each to decode) are refused from their headers by the
-// decode budget, and eight 2048×2048 8-bit ones are decoded one at a
+// decode budget, and eight 1024×1024 8-bit ones are decoded one at a
 // time: memory grows by less than 150 MiB either way.
 func TestUploadDecodeBudget(t *testing.T) {
 	r := newRig(t)
 	big := paneltest.PNG16(4096, 4096)
-	ok := paneltest.ProductPNG(2048, 2048)
+	ok := paneltest.ProductPNG(1024, 1024)
 	parallel := func(data []byte, want int) int64 {
 		var wg sync.WaitGroup
 		return peakRSS(t, func() {
@@ -90,8 +90,8 @@ func TestUploadDecodeBudget(t *testing.T) {
 		t.Logf("8 parallel 16-bit 4096² uploads: RSS +%d MiB", grew)
 	}
 	if grew := parallel(ok, 201); grew > 150 {
-		t.Errorf("8 parallel 8-bit 2048² uploads grew RSS by %d MiB", grew)
+		t.Errorf("8 parallel 8-bit 1024² uploads grew RSS by %d MiB", grew)
 	} else {
-		t.Logf("8 parallel 8-bit 2048² uploads: RSS +%d MiB", grew)
+		t.Logf("8 parallel 8-bit 1024² uploads: RSS +%d MiB", grew)
 	}
 }

@@ -53,7 +53,8 @@ type rig struct {
 	csrf   string
 	state  string
 	log    *syncBuf
-	bodies bytes.Buffer // every response body seen
+	bodyMu sync.Mutex
+	bodies bytes.Buffer // every response body seen, under bodyMu
 	b      *box.Box
 }
 
@@ -114,6 +115,13 @@ func (r *rig) waitRunning() {
 	wait.For(r.t, 10*time.Second, "the pipeline to run", func() bool { return r.b.State() != control.Restarting })
 }
 
+// seen keeps a response body for the secrets check.
+func (r *rig) seen(b []byte) {
+	r.bodyMu.Lock()
+	r.bodies.Write(b)
+	r.bodyMu.Unlock()
+}
+
 func (r *rig) pair(code, pw string) int {
 	st, _ := r.do("POST", "/api/auth/pair", map[string]string{"code": code, "password": pw}, true, "")
 	return st
@@ -159,7 +167,7 @@ func (r *rig) do(method, path string, body any, withCookie bool, csrf string) (i
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	r.bodies.Write(b)
+	r.seen(b)
 	return resp.StatusCode, string(b)
 }
 
@@ -182,7 +190,7 @@ func (r *rig) upload(name string, data []byte) (int, string) {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	r.bodies.Write(body)
+	r.seen(body)
 	return resp.StatusCode, string(body)
 }
 
@@ -234,6 +242,7 @@ var mutating = []struct{ method, path string }{
 	{"POST", "/api/chat/users/u1/disconnect"},
 	{"POST", "/api/auth/logout"},
 	{"POST", "/api/auth/password"},
+	{"POST", "/api/auth/logout-all"},
 }
 
 func TestMutatingEndpointsNeedSessionAndCSRF(t *testing.T) {
@@ -435,7 +444,10 @@ func TestSecretsAreWriteOnly(t *testing.T) {
 		return st != nil && st.LastError != ""
 	})
 	for _, secret := range []string{testKey, testSecret} {
-		if strings.Contains(r.bodies.String(), secret) {
+		r.bodyMu.Lock()
+		all := r.bodies.String()
+		r.bodyMu.Unlock()
+		if strings.Contains(all, secret) {
 			t.Errorf("a response carried a secret")
 		}
 		if strings.Contains(r.log.String(), secret) {

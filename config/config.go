@@ -29,7 +29,20 @@ type Config struct {
 	Panel    Panel     `toml:"panel"`
 	AWS      AWS       `toml:"aws"`
 	Display  Display   `toml:"display"`
+	Metrics  Metrics   `toml:"metrics"`
 }
+
+// Metrics configures the Prometheus endpoint.
+type Metrics struct {
+	// Listen is the address /metrics is served on, such as
+	// "127.0.0.1:9101"; "" (the default) or "off" for none. Any address
+	// is allowed: the metrics hold no secret, but whoever reaches the
+	// port can read them.
+	Listen string `toml:"listen"`
+}
+
+// Enabled reports whether metrics are served.
+func (m Metrics) Enabled() bool { return m.Listen != "" && m.Listen != "off" }
 
 // Panel configures the local web panel.
 type Panel struct {

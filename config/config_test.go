@@ -45,6 +45,8 @@ func TestParseErrors(t *testing.T) {
 		{"size", "[[preset]]\nname = \"a\"\nqr = \"x\"\nsize = 3\n", []string{`preset["a"].size`, "fraction"}},
 		{"duplicate", "[[preset]]\nname = \"a\"\nqr = \"x\"\nsize = 0.3\n[[preset]]\nname = \"a\"\nqr = \"y\"\nsize = 0.3\n", []string{"used by another preset"}},
 		{"bad name", "[[preset]]\nname = \"a b\"\nqr = \"x\"\nsize = 0.3\n", []string{"letters, digits"}},
+		{"metrics port only", "[metrics]\nlisten = \"9101\"\n", []string{"metrics.listen", `"9101"`, "127.0.0.1:9101"}},
+		{"metrics key", "[metrics]\nlistn = \":9101\"\n", []string{"metrics.listn", "[metrics]", "listen"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse(filepath.Join(dir, "p.toml"), []byte(tc.toml))
@@ -237,5 +239,26 @@ func TestSecretFileMustBeRegular(t *testing.T) {
 	os.WriteFile(big, make([]byte, 1<<20), 0o600)
 	if _, err := (Output{StreamKeyFile: big}).Key(); err == nil || !strings.Contains(err.Error(), "at most") {
 		t.Fatalf("1 MiB key file: %v", err)
+	}
+}
+
+// TestMetricsListen: metrics are off by default; any HOST:PORT or :PORT
+// turns them on, loopback or not.
+func TestMetricsListen(t *testing.T) {
+	if Defaults().Metrics.Enabled() {
+		t.Fatal("metrics on by default")
+	}
+	for _, l := range []string{"127.0.0.1:9101", ":9101", "[::1]:9101", "192.0.2.7:9101"} {
+		c, err := Parse("", []byte("[metrics]\nlisten = \""+l+"\"\n"))
+		if err != nil {
+			t.Fatalf("%s: %v", l, err)
+		}
+		if c.Metrics.Listen != l || !c.Metrics.Enabled() {
+			t.Fatalf("%s: got %+v", l, c.Metrics)
+		}
+	}
+	c, err := Parse("", []byte("[metrics]\nlisten = \"off\"\n"))
+	if err != nil || c.Metrics.Enabled() {
+		t.Fatalf("off: %+v, %v", c, err)
 	}
 }

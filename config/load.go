@@ -67,7 +67,8 @@ func Parse(name string, data []byte) (*Config, error) {
 }
 
 var sectionKeys = map[string][]string{
-	"":        {"state_dir", "camera", "encoder", "output", "control", "preset", "log", "audio", "chat", "buttons", "button", "key", "panel", "aws", "display"},
+	"":        {"state_dir", "camera", "encoder", "output", "control", "preset", "log", "audio", "chat", "buttons", "button", "key", "panel", "aws", "display", "metrics"},
+	"metrics": {"listen"},
 	"panel":   {"listen", "https", "hosts"},
 	"aws":     {"access_key_id", "secret_access_key_file", "region", "channel_arn", "endpoint"},
 	"display": {"device"},
@@ -268,7 +269,8 @@ func (c *Config) validateOutput(bad func(string, string, ...any)) (es []*Error) 
 	return es
 }
 
-// validateServices checks the log, chat, panel, display and aws sections.
+// validateServices checks the log, chat, panel, metrics, display and aws
+// sections.
 func (c *Config) validateServices(bad func(string, string, ...any)) {
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
@@ -282,10 +284,11 @@ func (c *Config) validateServices(bad func(string, string, ...any)) {
 	} else if ch.TokenURL != "" && !strings.HasPrefix(ch.TokenURL, "https://") && !strings.HasPrefix(ch.TokenURL, "http://") {
 		bad("chat.token_url", "must be an http:// or https:// URL")
 	}
-	if l := c.Panel.Listen; l != "" && l != "off" {
-		if _, port, err := net.SplitHostPort(l); err != nil || port == "" {
-			bad("panel.listen", "%q is not allowed (allowed: HOST:PORT or :PORT such as \":8080\", or \"off\")", l)
-		}
+	if l := c.Panel.Listen; l != "" && l != "off" && !validListen(l) {
+		bad("panel.listen", "%q is not allowed (allowed: HOST:PORT or :PORT such as \":8080\", or \"off\")", l)
+	}
+	if l := c.Metrics.Listen; l != "" && l != "off" && !validListen(l) {
+		bad("metrics.listen", "%q is not allowed (allowed: HOST:PORT or :PORT such as \"127.0.0.1:9101\", or \"off\")", l)
 	}
 	for i, h := range c.Panel.Hosts {
 		if h == "" || strings.ContainsAny(h, "/ @?#") {
@@ -303,6 +306,13 @@ func (c *Config) validateServices(bad func(string, string, ...any)) {
 	if a := c.AWS; a.Endpoint != "" && !strings.HasPrefix(a.Endpoint, "https://") && !strings.HasPrefix(a.Endpoint, "http://") {
 		bad("aws.endpoint", "must be an http:// or https:// URL")
 	}
+}
+
+// validListen reports whether l is an address to listen on: HOST:PORT or
+// :PORT.
+func validListen(l string) bool {
+	_, port, err := net.SplitHostPort(l)
+	return err == nil && port != ""
 }
 
 func validatePreset(i int, p Preset, seen map[string]bool, bad func(string, string, ...any)) {

@@ -54,27 +54,5 @@ func (p *pipeline) streamState() control.State {
 	if pub == nil {
 		return control.Idle
 	}
-	return stateOf(pub.Status().State)
-}
-
-// stateOf maps the publisher's state to the box's.
-func stateOf(s stream.State) control.State {
-	switch s {
-	case stream.Connecting:
-		return control.Connecting
-	case stream.Live:
-		return control.Live
-	case stream.Reconnecting:
-		return control.Reconnecting
-	case stream.Rejected:
-		return control.Rejected
-	}
-	return control.Idle
-}
-
-// streamStatus converts the publisher's status.
-func streamStatus(s stream.Status) *control.StreamStatus {
-	return &control.StreamStatus{State: stateOf(s.State), Destination: s.Destination, LastError: s.LastError,
-		Connects: s.Connects, Reconnects: s.Reconnects, Dropped: s.Dropped, SentVideo: s.SentVideo,
-		SentBytes: s.SentBytes, LiveSince: s.LiveSince, NextAttempt: s.NextAttempt}
+	return pub.Status().State
 }

@@ -121,7 +121,8 @@ func (p *pipeline) status(st *control.Status) {
 	p.recMu.Unlock()
 	st.Controls = p.stats.controlProblems()
 	if pub := p.publisher(); pub != nil {
-		st.Stream = streamStatus(pub.Status())
+		ps := pub.Status()
+		st.Stream = &ps
 		st.State = st.Stream.State
 	}
 }

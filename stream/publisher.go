@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pitchbox/pitchbox/control"
 	"github.com/pitchbox/pitchbox/encode"
 	"github.com/pitchbox/pitchbox/encode/h264"
 	"github.com/pitchbox/pitchbox/internal/backoff"
@@ -41,19 +42,8 @@ type Options struct {
 	Logger      *slog.Logger
 }
 
-// Status is a snapshot of the publisher.
-type Status struct {
-	State       State     `json:"state"`
-	Destination string    `json:"destination"`
-	LastError   string    `json:"last_error,omitempty"`
-	Connects    uint64    `json:"connects"`
-	Reconnects  uint64    `json:"reconnects"`
-	Dropped     uint64    `json:"dropped_packets"`
-	SentVideo   uint64    `json:"sent_video_frames"`
-	SentBytes   uint64    `json:"sent_bytes"`
-	LiveSince   time.Time `json:"live_since,omitzero"`
-	NextAttempt time.Time `json:"next_attempt,omitzero"`
-}
+// Status is a snapshot of the publisher, as the box reports it.
+type Status = control.StreamStatus
 
 // withDefaults fills in the zero options.
 func (opt Options) withDefaults() Options {

@@ -8,9 +8,9 @@ package stream
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
+	"github.com/pitchbox/pitchbox/control"
 	"github.com/pitchbox/pitchbox/encode"
 )
 
@@ -61,44 +61,15 @@ func IsRejected(err error) bool {
 	return errors.As(err, &r)
 }
 
-// State is the publisher's state.
-type State int
+// State is the publisher's state: the box's own state type, so that it
+// goes from here to the panel and the screen unchanged.
+type State = control.State
 
-// States.
+// States a publisher is in (control.Restarting is the box's alone).
 const (
-	Idle State = iota
-	Connecting
-	Live
-	Reconnecting
-	Rejected
+	Idle         = control.Idle
+	Connecting   = control.Connecting
+	Live         = control.Live
+	Reconnecting = control.Reconnecting
+	Rejected     = control.Rejected
 )
-
-func (s State) String() string {
-	switch s {
-	case Idle:
-		return "idle"
-	case Connecting:
-		return "connecting"
-	case Live:
-		return "live"
-	case Reconnecting:
-		return "reconnecting"
-	case Rejected:
-		return "rejected"
-	}
-	return fmt.Sprintf("State(%d)", int(s))
-}
-
-// MarshalText makes State a string in JSON.
-func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// UnmarshalText parses a state name.
-func (s *State) UnmarshalText(b []byte) error {
-	for st := Idle; st <= Rejected; st++ {
-		if st.String() == string(b) {
-			*s = st
-			return nil
-		}
-	}
-	return fmt.Errorf("stream: unknown state %q", b)
-}

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"math"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,20 +18,7 @@ import (
 // stereo), and decoded, its beeps start 2.00 s apart as they were made.
 func TestAudio48kMono(t *testing.T) {
 	s := newSetup(t, "")
-	cfg := filepath.Join(s.dir, "mono.toml")
-	sock := filepath.Join(s.dir, "control.sock")
-	err := harness.Config{
-		StateDir: filepath.Join(s.dir, "state"), Width: 640, Height: 360, BitrateKbps: 1000,
-		URL: s.nginx.URL(), Key: streamKey, Socket: sock,
-		CameraDevice: "syncpattern", AudioDevice: "syncbeep", AudioRate: 48000, AudioChannels: 1,
-	}.Write(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := startBox(t, cfg, sock)
-	if err := b.WaitState("live", 20*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	b := s.liveBox(t, "mono", harness.Config{CameraDevice: "syncpattern", AudioDevice: "syncbeep", AudioRate: 48000, AudioChannels: 1})
 	st, _ := b.Status()
 	if a, _ := st["audio"].(map[string]any); a["silent_reason"] != nil || !strings.Contains(a["source"].(string), "48000 Hz 1ch") {
 		t.Fatalf("audio status %v, want the sync beep at 48000 Hz mono, not silent", a)

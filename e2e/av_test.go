@@ -5,7 +5,6 @@ package e2e
 import (
 	"math"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -38,21 +37,7 @@ func ffmpegTimes(t *testing.T, re *regexp.Regexp, args ...string) []float64 {
 // nginx and waits until it is live.
 func startAV(t *testing.T, s *setup, camera, mic string, mute bool) *harness.Box {
 	t.Helper()
-	cfg := filepath.Join(s.dir, "av.toml")
-	sock := filepath.Join(s.dir, "control.sock")
-	err := harness.Config{
-		StateDir: filepath.Join(s.dir, "state"), Width: 640, Height: 360, BitrateKbps: 1000,
-		URL: s.nginx.URL(), Key: streamKey, Socket: sock,
-		CameraDevice: camera, AudioDevice: mic, AudioMute: mute,
-	}.Write(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := startBox(t, cfg, sock)
-	if err := b.WaitState("live", 20*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return s.liveBox(t, "av", harness.Config{CameraDevice: camera, AudioDevice: mic, AudioMute: mute})
 }
 
 func TestLipSync(t *testing.T) {

@@ -18,19 +18,7 @@ import (
 // pile up from one outage to the next), and its memory stays flat.
 func TestTenOutages(t *testing.T) {
 	s := newSetup(t, "")
-	cfg := filepath.Join(s.dir, "outages.toml")
-	sock := filepath.Join(s.dir, "control.sock")
-	err := harness.Config{
-		StateDir: filepath.Join(s.dir, "state"), Width: 640, Height: 360, BitrateKbps: 1000,
-		URL: s.nginx.URL(), Key: streamKey, Socket: sock,
-	}.Write(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := startBox(t, cfg, sock)
-	if err := b.WaitState("live", 20*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	b := s.liveBox(t, "outages", harness.Config{})
 	outages := []time.Duration{3 * time.Second, 4500 * time.Millisecond, 6 * time.Second, 3500 * time.Millisecond,
 		5 * time.Second, 4 * time.Second, 5500 * time.Millisecond, 3200 * time.Millisecond, 6 * time.Second, 4200 * time.Millisecond}
 	var took []string

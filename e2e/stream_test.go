@@ -115,6 +115,30 @@ func (s *setup) config(t *testing.T, url, key, caFile string) (cfgPath, socket s
 	return cfgPath, socket
 }
 
+// liveBox writes c (with this setup's state dir, server, key and socket,
+// 640x360 at 1000 kbps unless c says otherwise) as name.toml, starts the
+// box on it and waits for it to be live.
+func (s *setup) liveBox(t *testing.T, name string, c harness.Config) *harness.Box {
+	t.Helper()
+	cfg := filepath.Join(s.dir, name+".toml")
+	sock := filepath.Join(s.dir, "control.sock")
+	c.StateDir, c.URL, c.Key, c.Socket = filepath.Join(s.dir, "state"), s.nginx.URL(), streamKey, sock
+	if c.Width == 0 {
+		c.Width, c.Height = 640, 360
+	}
+	if c.BitrateKbps == 0 {
+		c.BitrateKbps = 1000
+	}
+	if err := c.Write(cfg); err != nil {
+		t.Fatal(err)
+	}
+	b := startBox(t, cfg, sock)
+	if err := b.WaitState("live", 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func startBox(t *testing.T, cfg, socket string) *harness.Box {
 	t.Helper()
 	b, err := harness.StartBox(bin, cfg, socket)

@@ -1,0 +1,124 @@
+package metrics
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/pitchbox/pitchbox/box"
+	"github.com/pitchbox/pitchbox/config"
+	"github.com/pitchbox/pitchbox/control"
+	"github.com/pitchbox/pitchbox/encode/x264"
+	"github.com/pitchbox/pitchbox/internal/wait"
+)
+
+// scrapeURL scrapes url once over HTTP.
+func scrapeURL(t *testing.T, url string) map[string]*dto.MetricFamily {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %s", url, resp.Status)
+	}
+	return parse(t, resp.Body)
+}
+
+// TestScrapeWhileRecording runs the box on its test pattern, recording
+// with x264, serves its metrics on a loopback port, and scrapes twice:
+// both scrapes parse, the frame, byte and show counters move between
+// them, and the gauges say what the box does.
+func TestScrapeWhileRecording(t *testing.T) {
+	if !x264.Available {
+		t.Fatal("this test needs the x264 backend (cgo + libx264-dev)")
+	}
+	cfg := config.Defaults()
+	cfg.StateDir = t.TempDir()
+	cfg.Camera.Device = "testpattern"
+	cfg.Camera.Width, cfg.Camera.Height, cfg.Camera.FPS = 320, 240, 30
+	cfg.Encoder.BitrateKbps = 500
+	cfg.Display.Device, cfg.Audio.Device = "none", "none"
+	cfg.Presets = []config.Preset{{Name: "buy", QR: "https://shop.example/1", Position: "center", Size: 0.5}}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	b, err := box.New(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	addr, stop, err := Serve(ctx, "127.0.0.1:0", Handler(b.Status, log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	url := "http://" + addr + "/metrics"
+
+	wait.For(t, 10*time.Second, "the recording to be live with its rates measured", func() bool {
+		st := b.Status()
+		return st.State == control.Live && st.Totals.SentBytes > 0 && st.FPS > 0
+	})
+	first := scrapeURL(t, url)
+	last := b.Status().Totals
+	if err := b.Show("buy", "test"); err != nil {
+		t.Fatal(err)
+	}
+	wait.For(t, 10*time.Second, "frames captured, encoded and recorded since the first scrape", func() bool {
+		now := b.Status().Totals
+		return now.Captured > last.Captured && now.Encoded > last.Encoded && now.SentBytes > last.SentBytes
+	})
+	second := scrapeURL(t, url)
+	for _, c := range []struct {
+		name   string
+		labels []string
+	}{
+		{"pitchbox_frames_captured_total", nil},
+		{"pitchbox_frames_encoded_total", nil},
+		{"pitchbox_stream_bytes_sent_total", nil},
+		{"pitchbox_overlay_shows_total", []string{"preset", "buy"}},
+	} {
+		a, z := value(t, first, c.name, c.labels...), value(t, second, c.name, c.labels...)
+		t.Logf("%s%v: %v then %v", c.name, c.labels, a, z)
+		if z <= a {
+			t.Errorf("%s%v did not move: %v then %v", c.name, c.labels, a, z)
+		}
+	}
+	for _, c := range []struct {
+		name   string
+		labels []string
+		want   float64
+	}{
+		{"pitchbox_stream_state", []string{"state", "live"}, 1},
+		{"pitchbox_stream_state", []string{"state", "idle"}, 0},
+		{"pitchbox_encoder_target_kbps", nil, 500},
+		{"pitchbox_stream_reconnects_total", nil, 0},
+		{"pitchbox_audio_peak_dbfs", nil, -120}, // no microphone: silence
+	} {
+		if got := value(t, second, c.name, c.labels...); got != c.want {
+			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
+		}
+	}
+	if fps := value(t, second, "pitchbox_camera_fps"); fps < 20 || fps > 40 {
+		t.Errorf("camera_fps = %v, want about 30", fps)
+	}
+	if g := value(t, second, "go_goroutines"); g < 5 {
+		t.Errorf("go_goroutines = %v", g)
+	}
+	value(t, second, "process_cpu_seconds_total")
+	for _, stage := range []string{"capture", "compose", "encode"} {
+		value(t, second, "pitchbox_frames_dropped_total", "stage", stage) // there, whatever the count
+	}
+}

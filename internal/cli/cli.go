@@ -154,28 +154,9 @@ func cmdRun(args []string, stderr io.Writer) error {
 	if len(pos) > 0 {
 		return &usageError{fmt.Sprintf("run: unexpected argument %q", pos[0])}
 	}
-	cfg := config.Defaults()
-	path := *cfgPath
-	builtin := false
-	if path == "" {
-		path = filepath.Join(cfg.StateDir, "pitchbox.toml")
-		if _, serr := os.Stat(path); serr != nil {
-			builtin = true
-		}
-	}
-	if !builtin {
-		if cfg, err = config.Load(path); err != nil {
-			return err
-		}
-	}
-	if *socket != "" {
-		cfg.Control.Socket = *socket
-	}
-	if *listen != "" {
-		cfg.Panel.Listen = *listen
-		if err := cfg.Validate(); err != nil {
-			return err
-		}
+	cfg, path, builtin, err := runConfig(*cfgPath, *socket, *listen)
+	if err != nil {
+		return err
 	}
 	ring := logring.New(200)
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(stderr, ring), &slog.HandlerOptions{Level: level(cfg.Log.Level)}))
@@ -208,7 +189,9 @@ func cmdRun(args []string, stderr io.Writer) error {
 			defer stopWeb()
 		}
 	}
+	defer serveMetrics(ctx, cfg, a, log)()
 	log.Info("pitchbox: running", "version", box.Version, "control", cfg.Control.Socket, "presets", a.Presets())
+	defer notifySystemd(ctx, a, log)()
 	err = a.Run(ctx)
 	log.Info("pitchbox: stopped")
 	return err

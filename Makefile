@@ -55,11 +55,16 @@ bench: deps-test ## hot-path benchmarks (allocs/op) and CPU against ffmpeg
 	$(GO) test -run '^$$' -bench PressToPicture -benchtime 100x ./buttons/
 	$(GO) run ./e2e/cpubench
 
-install: build ## install binary, systemd unit and example config
+install: build ## install binary, systemd unit, udev rules, sysusers/tmpfiles snippets and example config
 	install -D -m 0755 bin/pitchbox $(DESTDIR)$(PREFIX)/bin/pitchbox
 	install -D -m 0644 systemd/pitchbox.service $(DESTDIR)/etc/systemd/system/pitchbox.service
 	install -D -m 0644 systemd/pitchbox.sysusers $(DESTDIR)/usr/lib/sysusers.d/pitchbox.conf
-	@if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then systemd-sysusers; fi
+	install -D -m 0644 systemd/pitchbox.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/pitchbox.conf
+	install -D -m 0644 systemd/60-pitchbox.rules $(DESTDIR)/usr/lib/udev/rules.d/60-pitchbox.rules
+	@# The user pitchbox and the group gpio, then /dev/gpiochip* for gpio.
+	@if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then systemd-sysusers /usr/lib/sysusers.d/pitchbox.conf; fi
+	@if [ -z "$(DESTDIR)" ] && command -v udevadm >/dev/null; then \
+	  udevadm control --reload 2>/dev/null && udevadm trigger --subsystem-match=gpio --action=change 2>/dev/null || true; fi
 	@if [ ! -e $(DESTDIR)/etc/pitchbox/pitchbox.toml ]; then \
 	  install -D -m 0640 pitchbox.example.toml $(DESTDIR)/etc/pitchbox/pitchbox.toml; \
 	  echo "installed /etc/pitchbox/pitchbox.toml (edit it or use the web panel, then: systemctl enable --now pitchbox)"; \
@@ -67,6 +72,9 @@ install: build ## install binary, systemd unit and example config
 	@# The panel saves settings there (a temporary file, then a rename).
 	@chmod 0750 $(DESTDIR)/etc/pitchbox
 	@if getent passwd pitchbox >/dev/null; then chown -R pitchbox:pitchbox $(DESTDIR)/etc/pitchbox; fi
+	@if [ -z "$(DESTDIR)" ] && command -v systemd-tmpfiles >/dev/null; then systemd-tmpfiles --create /usr/lib/tmpfiles.d/pitchbox.conf; fi
+	@# A unit changed by this install (Type=notify, the watchdog) is read again; nothing is started.
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 deps-run:
 	@scripts/deps.sh run

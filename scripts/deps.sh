@@ -2,7 +2,8 @@
 # Installs the Debian packages pitchbox needs.
 #   run:  what building and running the box needs (cgo toolchain, libx264)
 #   test: that plus the real peers the tests start (nginx with the RTMP and
-#         stream modules, ffmpeg, zbarimg) and qemu-user for arm checks
+#         stream modules, ffmpeg, zbarimg), qemu-user for arm checks, and
+#         systemd (systemd-analyze, -sysusers, -tmpfiles check the unit files)
 #   hil, hil-kernel KVER, hil-build KVER: the QEMU rig (hil/rig.sh)
 # As root it installs what is missing with apt-get; otherwise it names the
 # packages and stops.
@@ -11,7 +12,7 @@ set -euo pipefail
 want=(gcc libc6-dev pkg-config libx264-dev libavcodec-dev libavutil-dev)
 case "${1:-run}" in
   run) ;;
-  test) want+=(nginx-light libnginx-mod-rtmp libnginx-mod-stream ffmpeg zbar-tools qemu-user-static chromium fonts-dejavu-core fonts-noto-cjk fonts-symbola) ;;
+  test) want+=(systemd nginx-light libnginx-mod-rtmp libnginx-mod-stream ffmpeg zbar-tools qemu-user-static chromium fonts-dejavu-core fonts-noto-cjk fonts-symbola) ;;
   hil) want=(qemu-system-x86 busybox-static kmod cpio xz-utils fonts-dejavu-core) ;;
   hil-kernel) want=() ;;
   hil-build) want=(make gcc bc "linux-headers-$2" linux-source-"$(echo "$2" | cut -d. -f1-2)") ;;

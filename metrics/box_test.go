@@ -31,11 +31,9 @@ func scrapeURL(t *testing.T, url string) map[string]*dto.MetricFamily {
 	return parse(t, resp.Body)
 }
 
-// TestScrapeWhileRecording runs the box on its test pattern, recording
-// with x264, serves its metrics on a loopback port, and scrapes twice:
-// both scrapes parse, the frame, byte and show counters move between
-// them, and the gauges say what the box does.
-func TestScrapeWhileRecording(t *testing.T) {
+// runRecordingBox runs a box on the test pattern at 320x240, recording
+// with x264, with one preset, until the test ends.
+func runRecordingBox(t *testing.T) *box.Box {
 	if !x264.Available {
 		t.Fatal("this test needs the x264 backend (cgo + libx264-dev)")
 	}
@@ -46,27 +44,36 @@ func TestScrapeWhileRecording(t *testing.T) {
 	cfg.Encoder.BitrateKbps = 500
 	cfg.Display.Device, cfg.Audio.Device = "none", "none"
 	cfg.Presets = []config.Preset{{Name: "buy", QR: "https://shop.example/1", Position: "center", Size: 0.5}}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	b, err := box.New(cfg, log)
+	b, err := box.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- b.Run(ctx) }()
-	defer func() {
+	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Error(err)
 		}
-	}()
-	addr, stop, err := Serve(ctx, "127.0.0.1:0", Handler(b.Status, log))
+	})
+	return b
+}
+
+// TestScrapeWhileRecording runs the box on its test pattern, recording
+// with x264, serves its metrics on a loopback port, and scrapes twice:
+// both scrapes parse, the frame, byte and show counters move between
+// them, and the gauges say what the box does.
+func TestScrapeWhileRecording(t *testing.T) {
+	b := runRecordingBox(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addr, stop, err := Serve(ctx, "127.0.0.1:0", Handler(b.Status, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer stop()
 	url := "http://" + addr + "/metrics"
-
 	wait.For(t, 10*time.Second, "the recording to be live with its rates measured", func() bool {
 		st := b.Status()
 		return st.State == control.Live && st.Totals.SentBytes > 0 && st.FPS > 0
@@ -81,21 +88,21 @@ func TestScrapeWhileRecording(t *testing.T) {
 		return now.Captured > last.Captured && now.Encoded > last.Encoded && now.SentBytes > last.SentBytes
 	})
 	second := scrapeURL(t, url)
-	for _, c := range []struct {
-		name   string
-		labels []string
-	}{
-		{"pitchbox_frames_captured_total", nil},
-		{"pitchbox_frames_encoded_total", nil},
-		{"pitchbox_stream_bytes_sent_total", nil},
-		{"pitchbox_overlay_shows_total", []string{"preset", "buy"}},
-	} {
-		a, z := value(t, first, c.name, c.labels...), value(t, second, c.name, c.labels...)
-		t.Logf("%s%v: %v then %v", c.name, c.labels, a, z)
+	for _, m := range [][]string{{"pitchbox_frames_captured_total"}, {"pitchbox_frames_encoded_total"},
+		{"pitchbox_stream_bytes_sent_total"}, {"pitchbox_overlay_shows_total", "preset", "buy"}} {
+		a, z := value(t, first, m[0], m[1:]...), value(t, second, m[0], m[1:]...)
+		t.Logf("%s%v: %v then %v", m[0], m[1:], a, z)
 		if z <= a {
-			t.Errorf("%s%v did not move: %v then %v", c.name, c.labels, a, z)
+			t.Errorf("%s%v did not move: %v then %v", m[0], m[1:], a, z)
 		}
 	}
+	checkGauges(t, second)
+}
+
+// checkGauges checks what a scrape of the recording box says besides the
+// counters.
+func checkGauges(t *testing.T, mfs map[string]*dto.MetricFamily) {
+	t.Helper()
 	for _, c := range []struct {
 		name   string
 		labels []string
@@ -107,18 +114,18 @@ func TestScrapeWhileRecording(t *testing.T) {
 		{"pitchbox_stream_reconnects_total", nil, 0},
 		{"pitchbox_audio_peak_dbfs", nil, -120}, // no microphone: silence
 	} {
-		if got := value(t, second, c.name, c.labels...); got != c.want {
+		if got := value(t, mfs, c.name, c.labels...); got != c.want {
 			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
 		}
 	}
-	if fps := value(t, second, "pitchbox_camera_fps"); fps < 20 || fps > 40 {
+	if fps := value(t, mfs, "pitchbox_camera_fps"); fps < 20 || fps > 40 {
 		t.Errorf("camera_fps = %v, want about 30", fps)
 	}
-	if g := value(t, second, "go_goroutines"); g < 5 {
+	if g := value(t, mfs, "go_goroutines"); g < 5 {
 		t.Errorf("go_goroutines = %v", g)
 	}
-	value(t, second, "process_cpu_seconds_total")
+	value(t, mfs, "process_cpu_seconds_total")
 	for _, stage := range []string{"capture", "compose", "encode"} {
-		value(t, second, "pitchbox_frames_dropped_total", "stage", stage) // there, whatever the count
+		value(t, mfs, "pitchbox_frames_dropped_total", "stage", stage) // there, whatever the count
 	}
 }

@@ -37,6 +37,7 @@ func Handler(status func() control.Status, log *slog.Logger) http.Handler {
 // errorLog passes promhttp's errors to the box's log.
 type errorLog struct{ log *slog.Logger }
 
+// Println implements promhttp.Logger.
 func (l errorLog) Println(v ...any) {
 	if l.log != nil {
 		l.log.Warn("metrics: " + fmt.Sprint(v...))

@@ -142,6 +142,8 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// cmdRun runs the box until SIGINT or SIGTERM: the pipeline, the control
+// socket, the web panel, the metrics, and what systemd is told.
 func cmdRun(args []string, stderr io.Writer) error {
 	fs := newFlags("run")
 	cfgPath := fs.String("config", "", "configuration file (TOML); default: pitchbox.toml in the state directory, made when settings are changed in the panel")

@@ -17,21 +17,12 @@ import (
 	"github.com/pitchbox/pitchbox/internal/wait"
 )
 
-// TestWatchdogOnARealBox runs the box on its test pattern, recording with
-// x264, under a watchdog on a fake clock and a fake NOTIFY_SOCKET:
-// READY=1 comes once frames are captured, WATCHDOG=1 on every step while
-// they are captured and encoded, STATUS= says "recording, … fps, … kbps",
-// and once the box's pipeline has stopped the pings stop.
-func TestWatchdogOnARealBox(t *testing.T) {
+// runTestBox runs a box on the test pattern at 320x240, recording with
+// x264; end stops it and returns Run's error.
+func runTestBox(t *testing.T) (b *box.Box, end func() error) {
 	if !x264.Available {
 		t.Fatal("this test needs the x264 backend (cgo + libx264-dev)")
 	}
-	s := newNotifySocket(t)
-	c, err := Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	cfg := config.Defaults()
 	cfg.StateDir = t.TempDir()
 	cfg.Camera.Device = "testpattern"
@@ -42,45 +33,25 @@ func TestWatchdogOnARealBox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bctx, stopBox := context.WithCancel(context.Background())
-	boxDone := make(chan error, 1)
-	go func() { boxDone <- b.Run(bctx) }()
-	endBox := sync.OnceValue(func() error { stopBox(); return <-boxDone })
-	defer endBox()
-
-	clock := newFakeClock()
-	w := New(Options{Conn: c, Status: b.Status, Timeout: 15 * time.Second, Clock: clock})
-	stepped := make(chan Report)
-	w.stepped = stepped
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		w.Run(ctx)
-	}()
-	defer func() { cancel(); <-done }()
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	end = sync.OnceValue(func() error { cancel(); return <-done })
+	t.Cleanup(func() { end() })
+	return b, end
+}
 
-	var statuses []string
-	tick := func(tk fakeTicker) Report {
-		tk.ticks <- time.Now()
-		r := <-stepped
-		if r.Msg != "" {
-			if got := s.next(); got != r.Msg {
-				t.Fatalf("systemd got %q, the watchdog sent %q", got, r.Msg)
-			}
-			for _, l := range strings.Split(r.Msg, "\n") {
-				if st, ok := strings.CutPrefix(l, "STATUS="); ok {
-					statuses = append(statuses, st)
-				}
-			}
-		} else {
-			s.none()
-		}
-		return r
-	}
-	ready := clock.ticker(t)
-	wait.For(t, 10*time.Second, "READY=1", func() bool { return strings.HasPrefix(tick(ready).Msg, "READY=1") })
-	ping := clock.ticker(t)
+// TestWatchdogOnARealBox runs the box on its test pattern, recording with
+// x264, under a watchdog on a fake clock and a fake NOTIFY_SOCKET:
+// READY=1 comes once frames are captured, WATCHDOG=1 on every step while
+// they are captured and encoded, STATUS= says "recording, … fps, … kbps",
+// and once the box's pipeline has stopped the pings stop.
+func TestWatchdogOnARealBox(t *testing.T) {
+	b, endBox := runTestBox(t)
+	h := startWatchdog(t, b.Status, 15*time.Second)
+	ready := h.clock.ticker(t)
+	wait.For(t, 10*time.Second, "READY=1", func() bool { return strings.HasPrefix(h.tick(ready).Msg, "READY=1") })
+	ping := h.clock.ticker(t)
 	// Rates are measured over a second or more.
 	wait.For(t, 10*time.Second, "the recording to be live with its rates measured", func() bool {
 		st := b.Status()
@@ -92,21 +63,21 @@ func TestWatchdogOnARealBox(t *testing.T) {
 			now := b.Status().Totals
 			return now.Captured > last.Captured && now.Encoded > last.Encoded
 		})
-		if r := tick(ping); !r.Ping {
+		if r := h.tick(ping); !r.Ping {
 			t.Fatalf("step %d while frames flow: no ping (%+v)", i, r)
 		}
 	}
 	var fps, kbps float64
-	if _, err := fmt.Sscanf(statuses[len(statuses)-1], "recording, %f fps, %f kbps", &fps, &kbps); err != nil || fps < 20 || fps > 40 || kbps <= 0 {
-		t.Fatalf("STATUS lines %q, want the last to say recording at about 30 fps (%v)", statuses, err)
+	last := h.statuses[len(h.statuses)-1]
+	if _, err := fmt.Sscanf(last, "recording, %f fps, %f kbps", &fps, &kbps); err != nil || fps < 20 || fps > 40 || kbps <= 0 {
+		t.Fatalf("STATUS lines %q, want the last to say recording at about 30 fps (%v)", h.statuses, err)
 	}
-	t.Logf("STATUS lines: %q", statuses)
-
+	t.Logf("STATUS lines: %q", h.statuses)
 	if err := endBox(); err != nil {
 		t.Fatal(err)
 	}
 	for range 3 {
-		if r := tick(ping); r.Ping || r.Stalled != "no frame captured" {
+		if r := h.tick(ping); r.Ping || r.Stalled != "no frame captured" {
 			t.Fatalf("the pipeline has stopped, yet %+v", r)
 		}
 	}

@@ -1,9 +1,11 @@
 package sdnotify
 
 import (
+	"context"
 	"errors"
 	"net"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -128,4 +130,66 @@ func (c *fakeClock) ticker(t *testing.T) fakeTicker {
 		t.Fatal("the watchdog made no ticker")
 	}
 	return fakeTicker{}
+}
+
+// harness runs a Watchdog on a fake clock against a fake systemd.
+type harness struct {
+	t        *testing.T
+	s        *notifySocket
+	clock    *fakeClock
+	stepped  chan Report
+	statuses []string // every STATUS= sent
+	stop     func()   // ends Run and waits for it
+}
+
+// startWatchdog runs a watchdog over status with systemd's timeout until
+// the test ends (or stop).
+func startWatchdog(t *testing.T, status func() control.Status, timeout time.Duration) *harness {
+	h := &harness{t: t, s: newNotifySocket(t), clock: newFakeClock(), stepped: make(chan Report)}
+	c, err := Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := New(Options{Conn: c, Status: status, Timeout: timeout, Clock: h.clock})
+	w.stepped = h.stepped
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.Run(ctx)
+	}()
+	h.stop = sync.OnceFunc(func() { cancel(); <-done; c.Close() })
+	t.Cleanup(h.stop)
+	return h
+}
+
+// tick ticks tk, waits for the step, and checks that systemd got exactly
+// what the step sent.
+func (h *harness) tick(tk fakeTicker) Report {
+	h.t.Helper()
+	tk.ticks <- time.Now()
+	r := <-h.stepped
+	if r.Msg == "" {
+		h.s.none()
+		return r
+	}
+	if got := h.s.next(); got != r.Msg {
+		h.t.Fatalf("systemd got %q, the watchdog sent %q", got, r.Msg)
+	}
+	for _, l := range strings.Split(r.Msg, "\n") {
+		if st, ok := strings.CutPrefix(l, "STATUS="); ok {
+			h.statuses = append(h.statuses, st)
+		}
+	}
+	return r
+}
+
+// tickWant ticks tk and checks the step sent want ("" for nothing).
+func (h *harness) tickWant(tk fakeTicker, want string) Report {
+	h.t.Helper()
+	r := h.tick(tk)
+	if r.Msg != want {
+		h.t.Fatalf("sent %q, want %q (%+v)", r.Msg, want, r)
+	}
+	return r
 }

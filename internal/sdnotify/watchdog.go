@@ -29,6 +29,7 @@ type Clock interface {
 // realClock is time.Ticker.
 type realClock struct{}
 
+// Ticker implements Clock with a time.Ticker.
 func (realClock) Ticker(d time.Duration) (<-chan time.Time, func()) {
 	t := time.NewTicker(d)
 	return t.C, t.Stop

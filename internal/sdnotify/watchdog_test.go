@@ -1,7 +1,6 @@
 package sdnotify
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"os"
@@ -144,7 +143,9 @@ func TestWatchdogStepsOnTheFrames(t *testing.T) {
 		t.Fatalf("blocked encoder: %+v", r)
 	}
 	// Idle, frames need not be encoded.
-	b.change(func(st *control.Status) { st.State, st.Recording, st.Totals.Captured = control.Idle, "", st.Totals.Captured+150 })
+	b.change(func(st *control.Status) {
+		st.State, st.Recording, st.Totals.Captured = control.Idle, "", st.Totals.Captured+150
+	})
 	step(t, w, s, "WATCHDOG=1\nSTATUS=idle, 29.9 fps")
 	b.change(func(st *control.Status) {
 		st.State = control.Reconnecting
@@ -160,69 +161,37 @@ func TestWatchdogStepsOnTheFrames(t *testing.T) {
 // then steps every 5 s, pinging while frames flow and not while the
 // capture stage is blocked, and says STOPPING=1 when its context ends.
 func TestWatchdogRun(t *testing.T) {
-	s := newNotifySocket(t)
 	t.Setenv("WATCHDOG_USEC", "15000000")
-	c, err := Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	timeout, err := WatchdogTimeout()
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := &fakeBox{st: control.Status{State: control.Live, FPS: 30, BitrateKbps: 2500}}
-	clock := newFakeClock()
-	w := New(Options{Conn: c, Status: b.Status, Timeout: timeout, Clock: clock})
-	stepped := make(chan Report)
-	w.stepped = stepped
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		w.Run(ctx)
-	}()
-	defer func() { cancel(); <-done }()
-
-	tick := func(tk fakeTicker, want string) Report {
-		t.Helper()
-		tk.ticks <- time.Now()
-		r := <-stepped
-		if r.Msg != want {
-			t.Fatalf("sent %q, want %q", r.Msg, want)
-		}
-		if want == "" {
-			s.none()
-		} else if got := s.next(); got != want {
-			t.Fatalf("systemd got %q, want %q", got, want)
-		}
-		return r
-	}
-	ready := clock.ticker(t)
+	h := startWatchdog(t, b.Status, timeout)
+	ready := h.clock.ticker(t)
 	if ready.every != ReadyEvery {
 		t.Fatalf("ready ticker every %v", ready.every)
 	}
-	tick(ready, "STATUS=starting: waiting for the first frames")
+	h.tickWant(ready, "STATUS=starting: waiting for the first frames")
 	b.frames(2)
-	tick(ready, "READY=1\nSTATUS=live, 30.0 fps, 2500 kbps")
+	h.tickWant(ready, "READY=1\nSTATUS=live, 30.0 fps, 2500 kbps")
 	<-ready.stopped
-	ping := clock.ticker(t)
+	ping := h.clock.ticker(t)
 	if ping.every != 5*time.Second {
 		t.Fatalf("ping ticker every %v, want WatchdogSec/3 = 5s", ping.every)
 	}
 	for range 3 {
 		b.frames(150)
-		tick(ping, "WATCHDOG=1")
+		h.tickWant(ping, "WATCHDOG=1")
 	}
 	for range 4 { // 20 s: systemd would have restarted the box
-		if r := tick(ping, ""); r.Stalled == "" {
+		if r := h.tickWant(ping, ""); r.Stalled == "" {
 			t.Fatalf("pinged with the capture stage blocked: %+v", r)
 		}
 	}
-	cancel()
-	if got := s.next(); got != "STOPPING=1\nSTATUS=stopping" {
+	h.stop()
+	if got := h.s.next(); got != "STOPPING=1\nSTATUS=stopping" {
 		t.Fatalf("at the end systemd got %q", got)
 	}
-	<-done
 	<-ping.stopped
 }

@@ -35,8 +35,8 @@ func unitValues(t *testing.T) map[string][]string {
 }
 
 // TestUnitVerifies: systemd-analyze verify accepts the unit without a
-// word (ExecStart pointed at a stand-in, since the binary is not
-// installed here), and the unit is a notify service with a 15 s watchdog
+// word (ExecStart's program replaced by a stand-in, since the binary is
+// not installed here), and the unit is a notify service with a 15 s watchdog
 // in the gpio group.
 func TestUnitVerifies(t *testing.T) {
 	analyze, err := exec.LookPath("systemd-analyze")
@@ -52,7 +52,7 @@ func TestUnitVerifies(t *testing.T) {
 	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	text := strings.ReplaceAll(string(unit), "/usr/local/bin/pitchbox", bin)
+	text := regexp.MustCompile(`(?m)^ExecStart=\S+`).ReplaceAllLiteralString(string(unit), "ExecStart="+bin)
 	if err := os.WriteFile(filepath.Join(dir, "pitchbox.service"), []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}

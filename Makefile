@@ -6,8 +6,9 @@ LDFLAGS := -X github.com/pitchbox/pitchbox/box.Version=$(VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PREFIX ?= /usr/local
 CONFIG ?=
+DEB_VERSION ?= $(shell packaging/version.sh)
 
-.PHONY: help run build test lint unit e2e hil fuzz bench install deps-run deps-test
+.PHONY: help run build test lint unit e2e hil fuzz bench install deps-run deps-test deb deb-test deps-deb deps-deb-test
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -18,7 +19,7 @@ run: deps-run build ## build and run the box (CONFIG=file, else built-in default
 build: ## build bin/pitchbox
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/pitchbox ./cmd/pitchbox
 
-test: deps-test lint unit e2e hil fuzz ## everything CI runs: lint, unit, end-to-end, in-VM, short fuzzing
+test: deps-test lint unit e2e hil fuzz deb-test ## everything CI runs: lint, unit, end-to-end, in-VM, short fuzzing, packages
 
 lint: ## gofmt, go vet, staticcheck, and the cgo-free arm64 build
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -33,7 +34,7 @@ lint: ## gofmt, go vet, staticcheck, and the cgo-free arm64 build
 
 unit: ## unit tests (race detector on), and the kernel struct layouts on arm64 and arm
 	$(GO) test -race -count=1 ./...
-	$(GO) test -count=1 -run 'Allocate' ./...
+	$(GO) test -count=1 -run 'Allocate|TestDriftCorrection' ./...
 	GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static -run 'UAPI|Layouts' ./v4l2/ ./display/
 	GOARCH=arm $(GO) test -count=1 -exec qemu-arm-static -run 'UAPI|Layouts' ./v4l2/ ./display/
 
@@ -49,6 +50,12 @@ fuzz: ## run each fuzz target briefly
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 10s ./config/
 	$(GO) test -run '^$$' -fuzz '^FuzzPutConfig$$' -fuzztime 10s ./panel/
 	$(GO) test -run '^$$' -fuzz '^FuzzUpload$$' -fuzztime 10s ./panel/
+
+deb: deps-deb ## build dist/pitchbox_VERSION_{amd64,arm64,armhf}.deb (nfpm; arm cross-built against Debian's arm libraries)
+	VERSION=$(VERSION) DEB_VERSION=$(DEB_VERSION) GO=$(GO) packaging/deb.sh
+
+deb-test: deps-deb-test deb ## lint the packages, run the arm ones under qemu-user, install, remove and purge the amd64 one (root)
+	VERSION=$(VERSION) DEB_VERSION=$(DEB_VERSION) packaging/test.sh
 
 bench: deps-test ## hot-path benchmarks (allocs/op) and CPU against ffmpeg
 	$(GO) test -run '^$$' -bench . -benchmem ./overlay/... ./frame/... ./encode/... ./audio/... ./display/...
@@ -81,3 +88,9 @@ deps-run:
 
 deps-test:
 	@scripts/deps.sh test
+
+deps-deb:
+	@scripts/deps.sh deb
+
+deps-deb-test:
+	@scripts/deps.sh deb-test

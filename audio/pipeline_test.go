@@ -65,9 +65,10 @@ func simulate(t *testing.T, ppm float64, d time.Duration) (offset time.Duration,
 
 func TestDriftCorrectionKeepsSync(t *testing.T) {
 	for _, ppm := range []float64{-300, 0, 150} {
-		off, corr := simulate(t, ppm, time.Hour)
-		uncorrected := time.Duration(float64(time.Hour) * -ppm / 1e6)
-		t.Logf("%+.0f ppm over an hour: offset %v (uncorrected %v), %d samples corrected", ppm, off.Round(time.Millisecond), uncorrected.Round(time.Millisecond), corr)
+		span := driftSpan * time.Second
+		off, corr := simulate(t, ppm, span)
+		uncorrected := time.Duration(float64(span) * -ppm / 1e6)
+		t.Logf("%+.0f ppm over %v: offset %v (uncorrected %v), %d samples corrected", ppm, span, off.Round(time.Millisecond), uncorrected.Round(time.Millisecond), corr)
 		if off > 40*time.Millisecond || off < -40*time.Millisecond {
 			t.Errorf("%+.0f ppm: sample clock %v off the capture clock, want within ±40 ms", ppm, off)
 		}

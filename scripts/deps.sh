@@ -4,6 +4,13 @@
 #   test: that plus the real peers the tests start (nginx with the RTMP and
 #         stream modules, ffmpeg, zbarimg), qemu-user for arm checks, and
 #         systemd (systemd-analyze, -sysusers, -tmpfiles check the unit files)
+#   deb:  what `make deb` needs besides the run set: nfpm comes through the Go
+#         module proxy; Debian's cross compilers for arm64 and armhf, and
+#         dpkg-dev (dpkg-shlibdeps) and the archive keyring for the arm
+#         sysroots (packaging/sysroot.sh; the host's dpkg gets no foreign
+#         architecture)
+#   deb-test: that plus lintian, qemu-user (the arm binaries), ffmpeg
+#         (ffprobe) and systemd (systemd-analyze) for packaging/test.sh
 #   hil, hil-kernel KVER, hil-build KVER: the QEMU rig (hil/rig.sh)
 # As root it installs what is missing with apt-get; otherwise it names the
 # packages and stops.
@@ -13,6 +20,8 @@ want=(gcc libc6-dev pkg-config libx264-dev libavcodec-dev libavutil-dev)
 case "${1:-run}" in
   run) ;;
   test) want+=(systemd nginx-light libnginx-mod-rtmp libnginx-mod-stream ffmpeg zbar-tools qemu-user-static chromium fonts-dejavu-core fonts-noto-cjk fonts-symbola) ;;
+  deb) want+=(gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf dpkg-dev debian-archive-keyring) ;;
+  deb-test) want+=(gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf dpkg-dev debian-archive-keyring lintian qemu-user-static ffmpeg systemd) ;;
   hil) want=(qemu-system-x86 busybox-static kmod cpio xz-utils fonts-dejavu-core) ;;
   hil-kernel) want=() ;;
   hil-build) want=(make gcc bc "linux-headers-$2" linux-source-"$(echo "$2" | cut -d. -f1-2)") ;;

@@ -47,6 +47,7 @@ grep -q '^ExecStart=/usr/bin/pitchbox ' "$common/pitchbox.service" ||
   { echo "deb.sh: the unit's ExecStart does not run /usr/bin/pitchbox" >&2; exit 1; }
 packaging/copyright.sh >"$common/copyright"
 gzip -9nc README.md >"$common/README.md.gz"
+packaging/manpage.sh "$debversion" "$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%d)" | gzip -9n >"$common/pitchbox.1.gz"
 
 # changelog.Debian.gz: packaging/changelog, its newest entry renamed to
 # this snapshot's version (before the release) or under a new entry for

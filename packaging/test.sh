@@ -81,7 +81,9 @@ for arch in amd64 arm64 armhf; do
     "-rw-r--r-- root/root ./usr/lib/udev/rules.d/60-pitchbox.rules" \
     "-rw-r--r-- root/root ./etc/pitchbox/pitchbox.toml" \
     "-rw-r--r-- root/root ./usr/share/doc/pitchbox/copyright" \
-    "-rw-r--r-- root/root ./usr/share/doc/pitchbox/changelog.Debian.gz"; do
+    "-rw-r--r-- root/root ./usr/share/doc/pitchbox/changelog.Debian.gz" \
+    "-rw-r--r-- root/root ./usr/share/man/man1/pitchbox.1.gz" \
+    "-rw-r--r-- root/root ./usr/share/lintian/overrides/pitchbox"; do
     check "$arch: contains ${f##* } (${f% *})" grep -qxF -- "$f" "$tmp/contents"
   done
   rm -rf "$tmp/ctl"

@@ -47,9 +47,9 @@ hil: ## in-VM tests against real kernel drivers (QEMU rig, see hil/rig.sh)
 fuzz: ## run each fuzz target briefly
 	$(GO) test -run '^$$' -fuzz '^FuzzAppendAVCC$$' -fuzztime 10s ./encode/h264/
 	$(GO) test -run '^$$' -fuzz '^FuzzFrame$$' -fuzztime 15s ./chat/
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 10s ./config/
-	$(GO) test -run '^$$' -fuzz '^FuzzPutConfig$$' -fuzztime 10s ./panel/
-	$(GO) test -run '^$$' -fuzz '^FuzzUpload$$' -fuzztime 10s ./panel/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 10s -fuzzminimizetime 2s ./config/
+	$(GO) test -run '^$$' -fuzz '^FuzzPutConfig$$' -fuzztime 10s -fuzzminimizetime 2s ./panel/
+	$(GO) test -run '^$$' -fuzz '^FuzzUpload$$' -fuzztime 10s -fuzzminimizetime 2s ./panel/
 
 deb: deps-deb ## build dist/pitchbox_VERSION_{amd64,arm64,armhf}.deb (nfpm; arm cross-built against Debian's arm libraries)
 	VERSION=$(VERSION) DEB_VERSION=$(DEB_VERSION) GO=$(GO) packaging/deb.sh

@@ -5,6 +5,7 @@ package encode
 
 import (
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/pitchbox/pitchbox/frame"
@@ -84,11 +85,19 @@ type Packet struct {
 // keeps a burst from pinning memory.
 var freePackets = make(chan *Packet, 256)
 
+// maxFreeBytes bounds the buffers the free list keeps alive in all: a
+// burst of large keyframes must not pin hundreds of MB on a 512 MB board.
+const maxFreeBytes = 32 << 20
+
+// freeBytes is the capacity of the buffers in freePackets.
+var freeBytes atomic.Int64
+
 // NewPacket returns an empty packet, reused when one is free.
 func NewPacket(kind Kind) *Packet {
 	var p *Packet
 	select {
 	case p = <-freePackets:
+		freeBytes.Add(-int64(cap(p.Data)))
 		p.Data = p.Data[:0]
 	default:
 		p = &Packet{Data: make([]byte, 0, 16<<10)}
@@ -100,12 +109,18 @@ func NewPacket(kind Kind) *Packet {
 
 // Release hands p back for reuse. The caller must not touch it afterwards.
 func (p *Packet) Release() {
-	if cap(p.Data) > 4<<20 {
+	n := int64(cap(p.Data))
+	if n > 4<<20 {
 		return // do not keep an outsized buffer alive
+	}
+	if freeBytes.Add(n) > maxFreeBytes {
+		freeBytes.Add(-n) // enough memory is kept already
+		return
 	}
 	select {
 	case freePackets <- p:
 	default: // enough are free already
+		freeBytes.Add(-n)
 	}
 }
 

@@ -2,6 +2,7 @@ package encode
 
 import (
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 	"unsafe"
@@ -49,13 +50,8 @@ func TestKeyframeClock(t *testing.T) {
 // come back from NewPacket (reset for the new kind), even after garbage
 // collections; an outsized buffer is not kept, and the free list is bounded.
 func TestPacketPoolReuse(t *testing.T) {
-	drain := func() {
-		for len(freePackets) > 0 {
-			<-freePackets
-		}
-	}
-	drain() // packets released by earlier runs would come first
-	defer drain()
+	drainFree() // packets released by earlier runs would come first
+	defer drainFree()
 
 	p := NewPacket(Video)
 	p.Data = append(p.Data, 1, 2, 3)
@@ -93,5 +89,46 @@ func TestPacketPoolReuse(t *testing.T) {
 	}
 	if n := len(freePackets); n != cap(freePackets) {
 		t.Fatalf("%d packets free after releasing %d, want the bound %d", n, len(held), cap(freePackets))
+	}
+}
+
+// drainFree empties the free list, keeping its byte count right.
+func drainFree() {
+	for len(freePackets) > 0 {
+		p := <-freePackets
+		freeBytes.Add(-int64(cap(p.Data)))
+	}
+}
+
+// TestPacketPoolBoundsBytes: a burst of large keyframes released together
+// keeps at most maxFreeBytes of buffers alive, and what it keeps is
+// counted right as packets are taken again.
+func TestPacketPoolBoundsBytes(t *testing.T) {
+	drainFree()
+	defer drainFree()
+	var held []*Packet
+	for range 100 {
+		p := NewPacket(Video)
+		p.Data = make([]byte, 0, 1<<20)
+		held = append(held, p)
+	}
+	for _, p := range held {
+		p.Release()
+	}
+	kept := int64(0)
+	for _, p := range slices.Collect(func(yield func(*Packet) bool) {
+		for len(freePackets) > 0 {
+			if !yield(NewPacket(Video)) {
+				return
+			}
+		}
+	}) {
+		kept += int64(cap(p.Data))
+	}
+	if kept > maxFreeBytes || kept < maxFreeBytes/2 {
+		t.Fatalf("free list kept %d MiB of 100 MiB released, want at most (and near) %d MiB", kept>>20, maxFreeBytes>>20)
+	}
+	if n := freeBytes.Load(); n != 0 {
+		t.Fatalf("free list empty but %d bytes counted", n)
 	}
 }

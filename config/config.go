@@ -14,22 +14,33 @@ import (
 
 // Config is the whole configuration file.
 type Config struct {
-	StateDir string    `toml:"state_dir"`
-	Camera   Camera    `toml:"camera"`
-	Encoder  Encoder   `toml:"encoder"`
-	Output   Output    `toml:"output"`
-	Control  Control   `toml:"control"`
-	Presets  []Preset  `toml:"preset"`
-	Log      LogConfig `toml:"log"`
-	Audio    Audio     `toml:"audio"`
-	Chat     Chat      `toml:"chat"`
-	Buttons  Buttons   `toml:"buttons"`
-	Button   []Button  `toml:"button"`
-	Key      []Key     `toml:"key"`
-	Panel    Panel     `toml:"panel"`
-	AWS      AWS       `toml:"aws"`
-	Display  Display   `toml:"display"`
-	Metrics  Metrics   `toml:"metrics"`
+	StateDir  string    `toml:"state_dir"`
+	Camera    Camera    `toml:"camera"`
+	Encoder   Encoder   `toml:"encoder"`
+	Output    Output    `toml:"output"`
+	Control   Control   `toml:"control"`
+	Presets   []Preset  `toml:"preset"`
+	Log       LogConfig `toml:"log"`
+	Audio     Audio     `toml:"audio"`
+	Chat      Chat      `toml:"chat"`
+	Buttons   Buttons   `toml:"buttons"`
+	Button    []Button  `toml:"button"`
+	Key       []Key     `toml:"key"`
+	Panel     Panel     `toml:"panel"`
+	AWS       AWS       `toml:"aws"`
+	Display   Display   `toml:"display"`
+	Metrics   Metrics   `toml:"metrics"`
+	Recording Recording `toml:"recording"`
+}
+
+// Recording manages the local recordings (made when no output URL is set).
+type Recording struct {
+	// KeepFreeMB is how many MiB must stay free on the state directory's
+	// disk: the oldest recordings are deleted to keep it so, and recording
+	// stops (and says so) when none is left. 0: no limit.
+	KeepFreeMB int `toml:"keep_free_mb"`
+	// SplitMinutes starts a new file every this many minutes (1–1440).
+	SplitMinutes int `toml:"split_minutes"`
 }
 
 // Metrics configures the Prometheus endpoint.
@@ -227,17 +238,18 @@ func (p *Preset) SetDefaults() {
 func Defaults() *Config {
 	t := true
 	return &Config{
-		StateDir: DefaultStateDir(),
-		Camera:   Camera{Device: "auto", Width: 1280, Height: 720, FPS: 30},
-		Encoder:  Encoder{Backend: "auto", Preset: "ultrafast", BitrateKbps: 2500, KeyframeSeconds: 2},
-		Output:   Output{Autostart: &t},
-		Control:  Control{Socket: DefaultSocket()},
-		Log:      LogConfig{Level: "info"},
-		Audio:    Audio{Device: "auto", Rate: 44100, Channels: 2, BitrateKbps: 128},
-		Chat:     Chat{UserID: "pitchbox"},
-		Buttons:  Buttons{Layout: "none", DebounceMS: 30, LongPressMS: 800},
-		Panel:    Panel{Listen: DefaultListen()},
-		Display:  Display{Device: "auto"},
+		StateDir:  DefaultStateDir(),
+		Camera:    Camera{Device: "auto", Width: 1280, Height: 720, FPS: 30},
+		Encoder:   Encoder{Backend: "auto", Preset: "ultrafast", BitrateKbps: 2500, KeyframeSeconds: 2},
+		Output:    Output{Autostart: &t},
+		Control:   Control{Socket: DefaultSocket()},
+		Log:       LogConfig{Level: "info"},
+		Audio:     Audio{Device: "auto", Rate: 44100, Channels: 2, BitrateKbps: 128},
+		Chat:      Chat{UserID: "pitchbox"},
+		Buttons:   Buttons{Layout: "none", DebounceMS: 30, LongPressMS: 800},
+		Panel:     Panel{Listen: DefaultListen()},
+		Display:   Display{Device: "auto"},
+		Recording: Recording{KeepFreeMB: 1024, SplitMinutes: 60},
 	}
 }
 

@@ -47,6 +47,9 @@ func TestParseErrors(t *testing.T) {
 		{"bad name", "[[preset]]\nname = \"a b\"\nqr = \"x\"\nsize = 0.3\n", []string{"letters, digits"}},
 		{"metrics port only", "[metrics]\nlisten = \"9101\"\n", []string{"metrics.listen", `"9101"`, "127.0.0.1:9101"}},
 		{"metrics key", "[metrics]\nlistn = \":9101\"\n", []string{"metrics.listn", "[metrics]", "listen"}},
+		{"keep free", "[recording]\nkeep_free_mb = -1\n", []string{"recording.keep_free_mb", "-1", "0 for no limit"}},
+		{"split", "[recording]\nsplit_minutes = 0\n", []string{"recording.split_minutes", "1 to 1440"}},
+		{"recording key", "[recording]\nkeep_free = 10\n", []string{"recording.keep_free", "keep_free_mb"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse(filepath.Join(dir, "p.toml"), []byte(tc.toml))

@@ -67,22 +67,23 @@ func Parse(name string, data []byte) (*Config, error) {
 }
 
 var sectionKeys = map[string][]string{
-	"":        {"state_dir", "camera", "encoder", "output", "control", "preset", "log", "audio", "chat", "buttons", "button", "key", "panel", "aws", "display", "metrics"},
-	"metrics": {"listen"},
-	"panel":   {"listen", "https", "hosts"},
-	"aws":     {"access_key_id", "secret_access_key_file", "region", "channel_arn", "endpoint"},
-	"display": {"device"},
-	"chat":    {"room_arn", "region", "token_url", "user_id", "endpoint"},
-	"audio":   {"device", "rate", "channels", "bitrate_kbps", "gain_db", "mute"},
-	"buttons": {"layout", "debounce_ms", "long_press_ms", "status_led", "overlay_led"},
-	"button":  {"line", "chip", "offset", "press", "long_press", "active_high"},
-	"key":     {"device", "key", "press", "long_press"},
-	"camera":  {"device", "width", "height", "fps"},
-	"encoder": {"backend", "preset", "bitrate_kbps", "keyframe_seconds"},
-	"output":  {"url", "stream_key", "stream_key_file", "ca_file", "autostart"},
-	"control": {"socket"},
-	"log":     {"level"},
-	"preset":  {"name", "qr", "image", "position", "x", "y", "size"},
+	"":          {"state_dir", "camera", "encoder", "output", "control", "preset", "log", "audio", "chat", "buttons", "button", "key", "panel", "aws", "display", "metrics", "recording"},
+	"metrics":   {"listen"},
+	"recording": {"keep_free_mb", "split_minutes"},
+	"panel":     {"listen", "https", "hosts"},
+	"aws":       {"access_key_id", "secret_access_key_file", "region", "channel_arn", "endpoint"},
+	"display":   {"device"},
+	"chat":      {"room_arn", "region", "token_url", "user_id", "endpoint"},
+	"audio":     {"device", "rate", "channels", "bitrate_kbps", "gain_db", "mute"},
+	"buttons":   {"layout", "debounce_ms", "long_press_ms", "status_led", "overlay_led"},
+	"button":    {"line", "chip", "offset", "press", "long_press", "active_high"},
+	"key":       {"device", "key", "press", "long_press"},
+	"camera":    {"device", "width", "height", "fps"},
+	"encoder":   {"backend", "preset", "bitrate_kbps", "keyframe_seconds"},
+	"output":    {"url", "stream_key", "stream_key_file", "ca_file", "autostart"},
+	"control":   {"socket"},
+	"log":       {"level"},
+	"preset":    {"name", "qr", "image", "position", "x", "y", "size"},
 }
 
 // unknownKey says what is allowed where k was found: the keys of its
@@ -299,6 +300,12 @@ func (c *Config) validateServices(bad func(string, string, ...any)) {
 		if err := checkDevice(d); err != nil {
 			bad("display.device", "%q: %v (allowed: \"auto\", \"none\", or a framebuffer path such as \"/dev/fb0\")", d, err)
 		}
+	}
+	if r := c.Recording; r.KeepFreeMB < 0 || r.KeepFreeMB > 1<<20 {
+		bad("recording.keep_free_mb", "%d is not allowed (allowed: 0 for no limit, or 1 to 1048576 MB)", r.KeepFreeMB)
+	}
+	if r := c.Recording; r.SplitMinutes < 1 || r.SplitMinutes > 1440 {
+		bad("recording.split_minutes", "%d is not allowed (allowed: 1 to 1440 minutes)", r.SplitMinutes)
 	}
 	if a := c.AWS; a.ChannelARN != "" && !strings.HasPrefix(a.ChannelARN, "arn:") {
 		bad("aws.channel_arn", "%q is not a channel ARN (expected arn:aws:ivs:REGION:ACCOUNT:channel/ID)", a.ChannelARN)

@@ -199,3 +199,44 @@ func BenchmarkRTMPSession(b *testing.B) {
 		f.step()
 	}
 }
+
+// TestFileSessionAllocatesNothing: writing a video and an audio packet to
+// a recording, with the free space looked at every few seconds of stream,
+// allocates nothing in steady state.
+func TestFileSessionAllocatesNothing(t *testing.T) {
+	f := &File{Dir: t.TempDir(), KeepFree: 1 << 20, FreeSpace: func(string) (int64, error) { return 1 << 30, nil }}
+	s, err := f.Open(context.Background(), Header{SPS: testSPS, PPS: testPPS, AudioConfig: asc48kMono})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	v := encode.NewPacket(encode.Video)
+	key, inter := keyframe(feedKeySize), append([]byte{0, 0, 0, 1, 0x41}, make([]byte, feedInterSize)...)
+	v.Data = append(make([]byte, 0, len(key)), key...)
+	a := encode.NewPacket(encode.Audio)
+	a.Data = append(a.Data, make([]byte, feedAudioSize)...)
+	n := 0
+	step := func() {
+		ts := time.Duration(n) * time.Second / 30
+		v.Key = n%60 == 0
+		if v.Key {
+			v.Data = append(v.Data[:0], key...)
+		} else {
+			v.Data = append(v.Data[:0], inter...)
+		}
+		v.PTS, v.DTS = ts, ts
+		if err := s.WriteVideo(v, ts); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.WriteAudio(a, ts); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	for i := 0; i < 120; i++ {
+		step()
+	}
+	if allocs := testing.AllocsPerRun(600, step); allocs > 0 {
+		t.Fatalf("%v allocations per video+audio packet pair, want 0", allocs)
+	}
+}

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -300,10 +301,14 @@ func (p *Publisher) pump(ctx context.Context, sess Session, first *encode.Packet
 func (p *Publisher) failed(ctx context.Context, err error) {
 	var d time.Duration
 	state := Reconnecting
-	if IsRejected(err) {
+	switch {
+	case IsRejected(err):
 		state = Rejected
 		d = p.opt.RejectedBackoff.Next()
-	} else {
+	case errors.Is(err, ErrNoSpace):
+		// A full disk does not empty itself in a second: retry slowly.
+		d = p.opt.RejectedBackoff.Next()
+	default:
 		d = p.opt.Backoff.Next()
 	}
 	next := p.clk.Now().Add(d)

@@ -10,13 +10,18 @@ import (
 	"github.com/pitchbox/pitchbox/stream"
 )
 
+// RecordingsDir is where the box records when no URL is set.
+func RecordingsDir(cfg *config.Config) string { return filepath.Join(cfg.StateDir, "recordings") }
+
 // makeDestination is where cfg sends the stream: the RTMP(S) server, or a
 // FLV recording in the state directory when no URL is set (onOpen is told
 // each recording's path).
 func makeDestination(cfg *config.Config, onOpen func(string)) (stream.Destination, error) {
 	out := cfg.Output
 	if out.Recording() {
-		return &stream.File{Dir: filepath.Join(cfg.StateDir, "recordings"), OnOpen: onOpen}, nil
+		return &stream.File{Dir: RecordingsDir(cfg), OnOpen: onOpen,
+			KeepFree: int64(cfg.Recording.KeepFreeMB) << 20,
+			Split:    time.Duration(cfg.Recording.SplitMinutes) * time.Minute}, nil
 	}
 	u, err := cfg.StreamURL()
 	if err != nil {

@@ -110,6 +110,9 @@ func buildPipeline(cfg *config.Config, log *slog.Logger, o *options) (_ *pipelin
 	if p.dest, err = makeDestination(cfg, p.setRecording(log)); err != nil {
 		return nil, err
 	}
+	if f, ok := p.dest.(*stream.File); ok {
+		f.OnDelete = func(path string) { log.Info("box: deleted the oldest recording to keep space free", "file", path) }
+	}
 	p.stats.lastAt = time.Now()
 	return p, nil
 }

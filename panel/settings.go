@@ -124,6 +124,8 @@ func addSettings(mux *http.ServeMux, st Settings) {
 	mux.HandleFunc("PUT /api/camera/controls/{id}", s.putCameraControl)
 	mux.HandleFunc("GET /api/system", s.getSystem)
 	mux.HandleFunc("POST /api/system/restart", s.postSystemRestart)
+	mux.HandleFunc("GET /api/recordings", s.getRecordings)
+	mux.HandleFunc("GET /api/recordings/{name}", s.getRecording)
 }
 
 // getConfig serves GET /api/config.

@@ -536,3 +536,59 @@ func TestCameraAndSystem(t *testing.T) {
 		t.Errorf("system log lines lack the restart: %s", body)
 	}
 }
+
+// TestRecordingsListAndDownload: the System page's recordings API lists a
+// recording with its size and length and downloads it as an attachment,
+// only with a session, and refuses any name but a recording's.
+func TestRecordingsListAndDownload(t *testing.T) {
+	r := newRig(t)
+	dir := filepath.Join(r.state, "recordings")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	// An FLV header and one video tag stamped 2.5 s.
+	flv := []byte{'F', 'L', 'V', 1, 5, 0, 0, 0, 9, 0, 0, 0, 0}
+	flv = append(flv, 9, 0, 0, 5, 0, 0x09, 0xC4, 0, 0, 0, 0, 0x17, 1, 0, 0, 0, 0, 0, 0, 16)
+	name := "pitchbox-20200101-120000.flv"
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, flv, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Date(2020, 1, 1, 12, 0, 0, 0, time.UTC)
+	os.Chtimes(path, old, old)
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not a recording"), 0o640)
+	code, body := r.do("GET", "/api/recordings", nil, true, "")
+	var list []panel.Recording
+	if err := json.Unmarshal([]byte(body), &list); code != 200 || err != nil || len(list) == 0 {
+		t.Fatalf("list: %d %v %s", code, err, body)
+	}
+	last := list[len(list)-1] // the oldest; the box may be recording newer ones
+	if last.Name != name || last.Size != int64(len(flv)) || last.Seconds != 2.5 || !last.Modified.Equal(old) {
+		t.Fatalf("oldest listed %+v, want %s, %d bytes, 2.5 s", last, name, len(flv))
+	}
+	if strings.Contains(body, "notes.txt") {
+		t.Fatalf("a file that is no recording is listed: %s", body)
+	}
+	resp, err := r.c.Get(r.srv.URL + "/api/recordings/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Equal(got, flv) || resp.Header.Get("Content-Disposition") != `attachment; filename="`+name+`"` {
+		t.Fatalf("download: %d %q %q", resp.StatusCode, resp.Header.Get("Content-Disposition"), got)
+	}
+	for _, p := range []string{"/api/recordings", "/api/recordings/" + name} {
+		if code, _ := r.do("GET", p, nil, false, ""); code != 401 {
+			t.Errorf("%s without a session: %d, want 401", p, code)
+		}
+	}
+	for _, bad := range []string{"..%2Fpitchbox.toml", "notes.txt", "..%2F..%2Fstate%2Fpitchbox.toml", "%2Fetc%2Fpasswd", "pitchbox-20200101-120000.flv%00"} {
+		if code, body := r.do("GET", "/api/recordings/"+bad, nil, true, ""); code != 400 || !strings.Contains(body, "not a recording") {
+			t.Errorf("%s: %d %s, want 400", bad, code, body)
+		}
+	}
+	if code, _ := r.do("GET", "/api/recordings/pitchbox-20200101-120001.flv", nil, true, ""); code != 404 {
+		t.Errorf("a missing recording: %d, want 404", code)
+	}
+}

@@ -193,6 +193,25 @@ func TestPanelInBrowser(t *testing.T) {
 		t.Fatalf("after showing the panel's QR preset the stream decodes to %q, want %q", texts, panelQR)
 	}
 
+	// The System page lists a recording (this box streams: one made
+	// earlier) with its length, and downloads it.
+	rec := append([]byte{'F', 'L', 'V', 1, 5, 0, 0, 0, 9, 0, 0, 0, 0}, 9, 0, 0, 5, 0, 0xEA, 0x60, 0, 0, 0, 0, 0x17, 1, 0, 0, 0, 0, 0, 0, 16)
+	os.MkdirAll(filepath.Join(state, "recordings"), 0o750)
+	if err := os.WriteFile(filepath.Join(state, "recordings", "pitchbox-20200101-120000.flv"), rec, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	u.page("/system", "system")
+	u.waitText("#recordings", "pitchbox-20200101-120000.flv")
+	u.waitText("#recordings", "1:00")
+	got := eval[string](u, `(() => {
+		const a = document.querySelector("#recordings a"), x = new XMLHttpRequest();
+		x.open("GET", a.href, false); x.setRequestHeader("Range", "bytes=0-2"); x.send();
+		return x.status + " " + x.responseText + " " + x.getResponseHeader("Content-Disposition");
+	})()`)
+	if !strings.HasPrefix(got, `206 FLV attachment; filename="pitchbox-`) {
+		t.Errorf("downloading the recording from the System page: %q", got)
+	}
+
 	// Refused uploads: a visible error each, and nothing saved.
 	u.page("/presets", "presets")
 	u.run(chromedp.Click(chromedp.CSS("#kind-image")), chromedp.WaitVisible(chromedp.CSS("#upload")))

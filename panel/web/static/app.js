@@ -243,6 +243,19 @@
     },
     system() {
       async function load() { const s = await api("GET", "/api/system"); $("logs").textContent = s.logs.join("\n"); }
+      function mb(n) { return n >= 1 << 30 ? (n / (1 << 30)).toFixed(2) + " GB" : (n / (1 << 20)).toFixed(1) + " MB"; }
+      function length(sec) { const m = Math.floor(sec / 60), s = Math.floor(sec % 60); return m + ":" + String(s).padStart(2, "0"); }
+      async function loadRecordings() {
+        const rs = await api("GET", "/api/recordings");
+        const ul = $("recordings"); ul.textContent = "";
+        $("rec-empty").hidden = rs.length > 0;
+        for (const r of rs) {
+          const when = new Date(r.modified).toLocaleString();
+          ul.append(el("li", {}, el("span", { class: "name" }, r.name),
+            el("span", {}, mb(r.size) + (r.seconds ? " · " + length(r.seconds) : "") + " · " + when),
+            el("a", { href: "/api/recordings/" + encodeURIComponent(r.name), download: r.name, class: "button" }, "Download")));
+        }
+      }
       $("restart").addEventListener("click", guard("system-error", async () => {
         if (!confirm("Restart pitchbox? The stream pauses for a few seconds.")) return;
         await api("POST", "/api/system/restart");
@@ -261,6 +274,8 @@
       }));
       load().catch((e) => show("system-error", e.message));
       setInterval(() => load().catch(() => {}), 5000);
+      loadRecordings().catch((e) => show("system-error", e.message));
+      setInterval(() => loadRecordings().catch(() => {}), 30000);
     },
     chat() {
       async function load() {

@@ -67,6 +67,9 @@ func playTone(ctx context.Context, t *testing.T, card int, hz float64) <-chan er
 func loopbackBox(t *testing.T) (*box.Box, *config.Config, func()) {
 	t.Helper()
 	c := config.Defaults()
+	// The VM's root is a small RAM disk: keep a little free, not the
+	// 1 GiB an SD card keeps.
+	c.Recording.KeepFreeMB = 8
 	c.StateDir = t.TempDir()
 	c.Camera = config.Camera{Device: "testpattern", Width: 320, Height: 240, FPS: 30}
 	c.Encoder.BitrateKbps = 400

@@ -90,6 +90,9 @@ func (c *simChip) value(t *testing.T, off int) string {
 func rigBox(t *testing.T, extra func(*config.Config)) (*box.Box, context.CancelFunc) {
 	t.Helper()
 	c := config.Defaults()
+	// The VM's root is a small RAM disk: keep a little free, not the
+	// 1 GiB an SD card keeps.
+	c.Recording.KeepFreeMB = 8
 	c.StateDir = t.TempDir()
 	c.Camera = config.Camera{Device: "testpattern", Width: 320, Height: 240, FPS: 30}
 	c.Presets = []config.Preset{{Name: "buy", QR: "https://shop.example/1", Position: "center", Size: 0.8}}

@@ -2,8 +2,6 @@ package metrics
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -11,9 +9,9 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/pitchbox/pitchbox/box"
+	"github.com/pitchbox/pitchbox/box/boxtest"
 	"github.com/pitchbox/pitchbox/config"
 	"github.com/pitchbox/pitchbox/control"
-	"github.com/pitchbox/pitchbox/encode/x264"
 	"github.com/pitchbox/pitchbox/internal/wait"
 )
 
@@ -31,32 +29,12 @@ func scrapeURL(t *testing.T, url string) map[string]*dto.MetricFamily {
 	return parse(t, resp.Body)
 }
 
-// runRecordingBox runs a box on the test pattern at 320x240, recording
-// with x264, with one preset, until the test ends.
+// runRecordingBox runs a box on the test pattern, recording with x264,
+// with one preset, until the test ends.
 func runRecordingBox(t *testing.T) *box.Box {
-	if !x264.Available {
-		t.Fatal("this test needs the x264 backend (cgo + libx264-dev)")
-	}
-	cfg := config.Defaults()
-	cfg.StateDir = t.TempDir()
-	cfg.Camera.Device = "testpattern"
-	cfg.Camera.Width, cfg.Camera.Height, cfg.Camera.FPS = 320, 240, 30
-	cfg.Encoder.BitrateKbps = 500
-	cfg.Display.Device, cfg.Audio.Device = "none", "none"
+	cfg := boxtest.Config(t)
 	cfg.Presets = []config.Preset{{Name: "buy", QR: "https://shop.example/1", Position: "center", Size: 0.5}}
-	b, err := box.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
+	b, _ := boxtest.Run(t, cfg, nil)
 	return b
 }
 

@@ -20,10 +20,11 @@ import (
 	"time"
 
 	"github.com/pitchbox/pitchbox/box"
+	"github.com/pitchbox/pitchbox/box/boxtest"
 	"github.com/pitchbox/pitchbox/config"
 	"github.com/pitchbox/pitchbox/control"
-	"github.com/pitchbox/pitchbox/encode/x264"
 	"github.com/pitchbox/pitchbox/internal/logring"
+	"github.com/pitchbox/pitchbox/internal/syncbuf"
 	"github.com/pitchbox/pitchbox/internal/wait"
 	"github.com/pitchbox/pitchbox/ivs/ivstest"
 	"github.com/pitchbox/pitchbox/panel"
@@ -37,22 +38,13 @@ const (
 	channelARN = "arn:aws:ivs:us-west-2:123456789012:channel/abcdEFGH"
 )
 
-// syncBuf collects the log.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 type rig struct {
 	t      *testing.T
 	srv    *httptest.Server
 	c      *http.Client
 	csrf   string
 	state  string
-	log    *syncBuf
+	log    *syncbuf.Buffer
 	bodyMu sync.Mutex
 	bodies bytes.Buffer // every response body seen, under bodyMu
 	b      *box.Box
@@ -62,37 +54,18 @@ type rig struct {
 // web panel.
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	if !x264.Available {
-		t.Fatal("needs the x264 backend (cgo + libx264-dev)")
-	}
-	dir := t.TempDir()
-	c := config.Defaults()
+	c := boxtest.Config(t)
+	dir := c.StateDir
 	c.StateDir = filepath.Join(dir, "state")
-	c.Camera = config.Camera{Device: "testpattern", Width: 320, Height: 240, FPS: 30}
-	c.Audio.Device = "none"
 	c.Control.Socket = filepath.Join(dir, "control.sock")
 	c.Panel.Listen = "off"
-	c.Display.Device = "none"
 	if err := c.PrepareStateDir(); err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{t: t, state: c.StateDir, log: &syncBuf{}}
+	r := &rig{t: t, state: c.StateDir, log: &syncbuf.Buffer{}}
 	ring := logring.New(200)
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(r.log, ring), nil))
-	b, err := box.New(c, log, box.WithConfigFile(filepath.Join(c.StateDir, "pitchbox.toml")), box.WithLogs(ring))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.b = b
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
+	r.b, _ = boxtest.Run(t, c, log, box.WithConfigFile(filepath.Join(c.StateDir, "pitchbox.toml")), box.WithLogs(ring))
 	au, err := auth.Open(filepath.Join(c.StateDir, "panel-auth.json"))
 	if err != nil {
 		t.Fatal(err)

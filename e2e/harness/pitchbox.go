@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -9,9 +8,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
+
+	"github.com/pitchbox/pitchbox/internal/syncbuf"
 )
 
 // Build compiles cmd/pitchbox from the module at root into dir.
@@ -49,26 +49,9 @@ type Box struct {
 	Config string
 	Socket string
 	cmd    *exec.Cmd
-	log    syncBuffer
+	log    syncbuf.Buffer
 	exited chan struct{}
 	err    error
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // StartBox runs `bin run --config cfg` and waits for its control socket.

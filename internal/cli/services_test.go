@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -10,38 +9,20 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/pitchbox/pitchbox/encode/x264"
+	"github.com/pitchbox/pitchbox/internal/syncbuf"
 )
-
-// syncBuffer is a bytes.Buffer safe for the box's log and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // runUnderSystemd runs `pitchbox run` on the test pattern with metrics on
 // listen, as systemd would start it (NOTIFY_SOCKET, WATCHDOG_USEC of
 // 0.6 s): it checks READY=1 and two watchdog pings arrive, calls during
 // with the log so far, then interrupts the box and checks STOPPING=1 and
 // a clean exit. It returns the log.
-func runUnderSystemd(t *testing.T, listen string, during func(log *syncBuffer)) string {
+func runUnderSystemd(t *testing.T, listen string, during func(log *syncbuf.Buffer)) string {
 	dir := t.TempDir()
 	sock := filepath.Join(dir, "notify.sock")
 	ln, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
@@ -57,7 +38,7 @@ func runUnderSystemd(t *testing.T, listen string, during func(log *syncBuffer)) 
 		"[audio]\ndevice = \"none\"\n[display]\ndevice = \"none\"\n[metrics]\nlisten = %q\n", filepath.Join(dir, "state"), listen)
 	os.WriteFile(cfg, []byte(toml), 0o644)
 	var stdout io.Writer = io.Discard
-	log := &syncBuffer{}
+	log := &syncbuf.Buffer{}
 	code := make(chan int, 1)
 	go func() {
 		code <- Main([]string{"run", "--config", cfg, "--socket", filepath.Join(dir, "c.sock"), "--listen", "off"}, stdout, log)
@@ -100,7 +81,7 @@ func TestRunTellsSystemdAndServesMetrics(t *testing.T) {
 	if !x264.Available {
 		t.Fatal("this test needs the x264 backend (cgo + libx264-dev)")
 	}
-	runUnderSystemd(t, "127.0.0.1:0", func(log *syncBuffer) {
+	runUnderSystemd(t, "127.0.0.1:0", func(log *syncbuf.Buffer) {
 		m := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/metrics)`).FindStringSubmatch(log.String())
 		if m == nil {
 			t.Fatalf("the log names no metrics address:\n%s", log)
@@ -128,7 +109,7 @@ func TestRunWithMetricsPortTaken(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer taken.Close()
-	log := runUnderSystemd(t, taken.Addr().String(), func(*syncBuffer) {})
+	log := runUnderSystemd(t, taken.Addr().String(), func(*syncbuf.Buffer) {})
 	if !strings.Contains(log, "metrics: not served; the box runs without them") || !strings.Contains(log, "metrics.listen") {
 		t.Fatalf("the taken port is not in the log:\n%s", log)
 	}

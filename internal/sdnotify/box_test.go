@@ -1,44 +1,21 @@
 package sdnotify
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/pitchbox/pitchbox/box"
-	"github.com/pitchbox/pitchbox/config"
+	"github.com/pitchbox/pitchbox/box/boxtest"
 	"github.com/pitchbox/pitchbox/control"
-	"github.com/pitchbox/pitchbox/encode/x264"
 	"github.com/pitchbox/pitchbox/internal/wait"
 )
 
-// runTestBox runs a box on the test pattern at 320x240, recording with
-// x264; end stops it and returns Run's error.
+// runTestBox runs a box on the test pattern, recording with x264; end
+// stops it and returns Run's error.
 func runTestBox(t *testing.T) (b *box.Box, end func() error) {
-	if !x264.Available {
-		t.Fatal("this test needs the x264 backend (cgo + libx264-dev)")
-	}
-	cfg := config.Defaults()
-	cfg.StateDir = t.TempDir()
-	cfg.Camera.Device = "testpattern"
-	cfg.Camera.Width, cfg.Camera.Height, cfg.Camera.FPS = 320, 240, 30
-	cfg.Encoder.BitrateKbps = 500
-	cfg.Display.Device, cfg.Audio.Device = "none", "none"
-	b, err := box.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
-	end = sync.OnceValue(func() error { cancel(); return <-done })
-	t.Cleanup(func() { end() })
-	return b, end
+	return boxtest.Run(t, boxtest.Config(t), nil)
 }
 
 // TestWatchdogOnARealBox runs the box on its test pattern, recording with

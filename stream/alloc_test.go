@@ -116,22 +116,6 @@ func newLiveFeed(tb testing.TB) *liveFeed {
 	return f
 }
 
-// growPackets fills encode's packet free list with packets big enough for
-// any packet of the feed, so taking one never grows its buffer.
-func growPackets(size int) {
-	var ps []*encode.Packet
-	for i := 0; i < 300; i++ {
-		p := encode.NewPacket(encode.Video)
-		if cap(p.Data) < size {
-			p.Data = make([]byte, 0, size)
-		}
-		ps = append(ps, p)
-	}
-	for _, p := range ps {
-		p.Release()
-	}
-}
-
 // submit hands over the next video packet (a keyframe every 2 s of 30
 // fps) and its audio, and returns the audio packet's DTS.
 func (f *liveFeed) submit() time.Duration {

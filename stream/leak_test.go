@@ -57,7 +57,7 @@ func TestRTMPReconnectsLeakNothing(t *testing.T) {
 		})
 		switch i {
 		case 5:
-			fillPacketPool(len(key))
+			growPackets(len(key))
 			goroutines, heap = runtime.NumGoroutine(), heapAfterGC()
 		case 30:
 			wait.For(t, 5*time.Second, "the goroutines of the cut sessions to end", func() bool {
@@ -80,15 +80,16 @@ func heapAfterGC() uint64 {
 	return ms.HeapAlloc
 }
 
-// fillPacketPool fills encode's bounded free list with packets of n bytes,
-// so that what it holds cannot grow during the measurement (it keeps up
-// to its bound of packets, by design: that is reuse, not a leak).
-func fillPacketPool(n int) {
+// growPackets fills encode's bounded free list with packets big enough
+// for any packet of a feed, so that taking one never grows its buffer and
+// what the list holds cannot grow during a measurement (it keeps up to
+// its bound, by design: that is reuse, not a leak).
+func growPackets(size int) {
 	var ps []*encode.Packet
 	for i := 0; i < 300; i++ {
 		p := encode.NewPacket(encode.Video)
-		if cap(p.Data) < n {
-			p.Data = make([]byte, 0, n)
+		if cap(p.Data) < size {
+			p.Data = make([]byte, 0, size)
 		}
 		ps = append(ps, p)
 	}

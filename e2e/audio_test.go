@@ -24,12 +24,7 @@ func TestAudio48kMono(t *testing.T) {
 		t.Fatalf("audio status %v, want the sync beep at 48000 Hz mono, not silent", a)
 	}
 	time.Sleep(13 * time.Second)
-	stopBox(t, b)
-	s.nginx.Quit()
-	recs := s.nginx.Recordings()
-	if len(recs) != 1 {
-		t.Fatalf("recordings %v", recs)
-	}
+	rec := s.recording(t, b)
 	var probe struct {
 		Streams []struct {
 			CodecName  string `json:"codec_name"`
@@ -38,12 +33,12 @@ func TestAudio48kMono(t *testing.T) {
 			Channels   int    `json:"channels"`
 		} `json:"streams"`
 	}
-	ffprobeJSON(t, &probe, "-select_streams", "a", "-show_streams", recs[0])
+	ffprobeJSON(t, &probe, "-select_streams", "a", "-show_streams", rec)
 	if len(probe.Streams) != 1 || probe.Streams[0].CodecName != "aac" || probe.Streams[0].Profile != "LC" ||
 		probe.Streams[0].SampleRate != "48000" || probe.Streams[0].Channels != 1 {
 		t.Fatalf("audio streams %+v, want one AAC-LC 48000 Hz mono", probe.Streams)
 	}
-	onsets := beepOnsets(decodePCM(t, recs[0]), 48000)
+	onsets := beepOnsets(decodePCM(t, rec), 48000)
 	if len(onsets) < 5 {
 		t.Fatalf("beeps start at %v s: want at least 5 in 13 s", onsets)
 	}

@@ -48,13 +48,7 @@ func TestLipSync(t *testing.T) {
 		t.Fatalf("audio status %v, want the sync beep, not silent", a)
 	}
 	time.Sleep(62 * time.Second)
-	stopBox(t, b)
-	s.nginx.Quit()
-	recs := s.nginx.Recordings()
-	if len(recs) != 1 {
-		t.Fatalf("recordings %v", recs)
-	}
-	rec := recs[0]
+	rec := s.recording(t, b)
 	onsets := ffmpegTimes(t, regexp.MustCompile(`silence_end: ([0-9.]+)`),
 		"-i", rec, "-vn", "-af", "silencedetect=n=-30dB:d=0.5", "-f", "null", "-")
 	flashes := ffmpegTimes(t, regexp.MustCompile(`pts_time:([0-9.]+)\s*\n[^\n]*YAVG=2[0-9][0-9]`),
@@ -86,9 +80,7 @@ func TestMutedTrackIsValidAAC(t *testing.T) {
 		t.Fatalf("audio silent_reason %q, want it to say muted", reason)
 	}
 	time.Sleep(5 * time.Second)
-	stopBox(t, b)
-	s.nginx.Quit()
-	rec := s.nginx.Recordings()[0]
+	rec := s.recording(t, b)
 	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "a", "-show_entries", "stream=codec_name,profile", "-of", "csv=p=0", rec).Output()
 	if err != nil || strings.TrimSpace(string(out)) != "aac,LC" {
 		t.Fatalf("audio stream %q (%v), want aac,LC", out, err)

@@ -139,6 +139,19 @@ func (s *setup) liveBox(t *testing.T, name string, c harness.Config) *harness.Bo
 	return b
 }
 
+// recording stops b and the server and returns the one file the server
+// recorded.
+func (s *setup) recording(t *testing.T, b *harness.Box) string {
+	t.Helper()
+	stopBox(t, b)
+	s.nginx.Quit()
+	recs := s.nginx.Recordings()
+	if len(recs) != 1 {
+		t.Fatalf("nginx recorded %d files (%v), want 1", len(recs), recs)
+	}
+	return recs[0]
+}
+
 func startBox(t *testing.T, cfg, socket string) *harness.Box {
 	t.Helper()
 	b, err := harness.StartBox(bin, cfg, socket)
@@ -281,13 +294,8 @@ func TestOverlaysOverRTMP(t *testing.T) {
 	if d := 20*time.Second - time.Since(start); d > 0 {
 		time.Sleep(d)
 	}
-	stopBox(t, b)
-	s.nginx.Quit()
-	recs := s.nginx.Recordings()
-	if len(recs) != 1 {
-		t.Fatalf("nginx recorded %d files (%v), want 1", len(recs), recs)
-	}
-	t.Run("ffprobe", func(t *testing.T) { checkStream(t, recs[0]) })
+	rec := s.recording(t, b)
+	t.Run("ffprobe", func(t *testing.T) { checkStream(t, rec) })
 }
 
 func TestOverlaysOverRTMPS(t *testing.T) {

@@ -29,7 +29,12 @@ type Box struct {
 	builds  uint64    // pipelines installed so far
 	scene   string    // the preset on screen, kept across rebuilds
 	live    bool      // the seller's intent, kept across rebuilds
+	toFile  bool      // the installed pipeline records to a file only
 	lastAct control.LastAction
+	// onAirSince is when the stream went on air, kept across rebuilds
+	// and reconnects until the seller stops.
+	onAirSince time.Time
+	intentMu   sync.Mutex // serialises saves of the live intent
 
 	// Counters since the box started (see totals.go).
 	past     control.Totals    // of retired pipelines
@@ -81,7 +86,7 @@ func New(cfg *config.Config, log *slog.Logger, opts ...Option) (*Box, error) {
 		return nil, err
 	}
 	b := &Box{log: log, opt: o, started: time.Now(), restartCh: make(chan struct{}, 1), pipe: p, builds: 1,
-		shows: map[string]uint64{}}
+		shows: map[string]uint64{}, toFile: cfg.Output.Recording()}
 	b.set = settings{path: o.path, cfg: cfg, good: cfg}
 	return b, nil
 }
@@ -89,11 +94,9 @@ func New(cfg *config.Config, log *slog.Logger, opts ...Option) (*Box, error) {
 // Run runs the pipeline until ctx ends, rebuilding it when the settings
 // change or a stage fails, and stops the stream cleanly at the end.
 func (b *Box) Run(ctx context.Context) error {
-	if b.set.current().Output.AutostartOn() {
-		if err := b.GoLive("autostart"); err != nil {
-			return err
-		}
-	}
+	b.startIntent()
+	stopViewers := b.watchViewers(ctx)
+	defer stopViewers()
 	for {
 		p := b.pipeline()
 		start := time.Now()
@@ -166,7 +169,9 @@ func (b *Box) rebuild(ctx context.Context) bool {
 		p, err := buildPipeline(cfg, b.log, &b.opt)
 		if err == nil {
 			b.set.worked(cfg)
-			b.install(p)
+			if b.install(p) {
+				b.persistIntent(false)
+			}
 			return true
 		}
 		if b.set.rollback(err, b.log) {
@@ -181,8 +186,10 @@ func (b *Box) rebuild(ctx context.Context) bool {
 }
 
 // install makes p the running pipeline, with the scene and live state the
-// seller had.
-func (b *Box) install(p *pipeline) {
+// seller had, except that a box that was recording to a file does not go
+// on air when a destination is set (dropped reports that: the intent is
+// to be saved).
+func (b *Box) install(p *pipeline) (dropped bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.pipe = p
@@ -194,9 +201,18 @@ func (b *Box) install(p *pipeline) {
 			b.scene = ""
 		}
 	}
+	if b.toFile && !p.cfg.Output.Recording() && b.live {
+		// A destination was just set: recording stops, and the box goes
+		// on air only when the seller says so.
+		b.live, b.onAirSince = false, time.Time{}
+		b.log.Info("box: a destination is set; press Go live to go on air")
+		dropped = true
+	}
+	b.toFile = p.cfg.Output.Recording()
 	if b.live {
 		p.goLive()
 	}
+	return dropped
 }
 
 // uninstall takes the running pipeline out; its counters still count

@@ -83,7 +83,7 @@ func TestBoxShowClearRecord(t *testing.T) {
 		t.Fatalf("after clear the QR is still there (mean diff %.1f)", d)
 	}
 	// The recorder opens its file on the first keyframe.
-	wait.For(t, 5*time.Second, "the recorder to be live", func() bool { return b.Status().State == control.Live })
+	wait.For(t, 5*time.Second, "the recorder to record", func() bool { return b.Status().State == control.Recording })
 	st := b.Status()
 	if st.LastAction == nil || st.LastAction.Action != "clear" {
 		t.Fatalf("status %+v", st)

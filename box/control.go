@@ -12,8 +12,16 @@ import (
 )
 
 // GoLive starts publishing (or recording), now and after every rebuild,
-// until StopLive. It is a no-op when live.
+// until StopLive; the intent is saved, so that a restart resumes it. It is
+// a no-op when live.
 func (b *Box) GoLive(source string) error {
+	b.goLive(source, true)
+	return nil
+}
+
+// goLive is GoLive; save says whether the intent is the seller's, to be
+// kept across restarts (autostart and resume are not).
+func (b *Box) goLive(source string, save bool) {
 	b.mu.Lock()
 	was := b.live
 	b.live = true
@@ -21,22 +29,27 @@ func (b *Box) GoLive(source string) error {
 		b.pipe.goLive()
 	}
 	b.mu.Unlock()
+	if save {
+		b.persistIntent(true)
+	}
 	if !was {
 		b.act("live start", source)
 	}
-	return nil
 }
 
-// StopLive ends the stream cleanly. It is a no-op when not live.
+// StopLive ends the stream cleanly and saves that the seller stopped. It
+// is a no-op when not live.
 func (b *Box) StopLive(source string) {
 	b.mu.Lock()
 	was := b.live
 	b.live = false
+	b.onAirSince = time.Time{}
 	p := b.pipe
 	b.mu.Unlock()
 	if p != nil {
 		p.stopLive()
 	}
+	b.persistIntent(false)
 	if was {
 		b.act("live stop", source)
 	}
@@ -49,13 +62,19 @@ func (b *Box) Live() bool {
 	return b.live
 }
 
-// State is the stream's state: Restarting while the pipeline is rebuilt.
+// State is the stream's state. While the pipeline is rebuilt it is
+// Connecting if the seller asked for live, else Off.
 func (b *Box) State() control.State {
-	p := b.pipeline()
-	if p == nil {
-		return control.Restarting
+	b.mu.Lock()
+	p, live := b.pipe, b.live
+	b.mu.Unlock()
+	if p != nil {
+		return p.streamState()
 	}
-	return p.streamState()
+	if live {
+		return control.Connecting
+	}
+	return control.Off
 }
 
 func (b *Box) act(what, source string) {

@@ -43,7 +43,7 @@ func (b *Box) DisplayState() display.State {
 		if ps := pub.Status(); !ps.LiveSince.IsZero() {
 			st.OnAir = time.Since(ps.LiveSince)
 		}
-		_, st.BitrateKbps = p.stats.rates()
+		_, st.BitrateKbps = p.stats.rates(p.sentBytes())
 	}
 	if p.chat == nil {
 		st.ChatNote = "Chat is off (set it up in the panel's config)"

@@ -132,7 +132,6 @@ func (p *pipeline) encodeFrame(e *encoder, f *frame.Frame) {
 	}
 	for _, pkt := range e.video {
 		p.stats.encoded.Add(1)
-		p.stats.bytes.Add(uint64(len(pkt.Data)))
 		if p.audio.constant() {
 			e.audio = e.silence.Until(e.audio[:0], pkt.DTS)
 			for _, a := range e.audio {

@@ -48,11 +48,21 @@ func (p *pipeline) publisher() *stream.Publisher {
 	return p.pub
 }
 
-// streamState is the box's state as the publisher sees it.
+// streamState is the box's state as the publisher sees it; a recorder
+// that connects or writes is Recording, never Live.
 func (p *pipeline) streamState() control.State {
 	pub := p.publisher()
 	if pub == nil {
-		return control.Idle
+		return control.Off
 	}
-	return pub.Status().State
+	return recordingState(pub.Status().State, p.cfg.Output.Recording())
+}
+
+// recordingState maps a publisher's state to the box's: writing to a
+// local file (or opening one) is Recording.
+func recordingState(s control.State, toFile bool) control.State {
+	if toFile && (s == control.Live || s == control.Connecting) {
+		return control.Recording
+	}
+	return s
 }

@@ -18,28 +18,31 @@ import (
 type stats struct {
 	captured atomic.Uint64
 	encoded  atomic.Uint64
-	bytes    atomic.Uint64
 
 	mu         sync.Mutex
 	lastAt     time.Time
 	lastFrames uint64
-	lastBytes  uint64
+	lastSent   uint64
 	fps        float64
 	kbps       float64
 	problems   []string
 }
 
-// rates returns the capture frame rate and the encoded bitrate measured
-// over the time since the previous measurement (at least one second).
-func (s *stats) rates() (fps, kbps float64) {
+// rates returns the capture frame rate and the bitrate sent (sent is the
+// bytes sent so far), measured over the time since the previous
+// measurement (at least one second).
+func (s *stats) rates(sent uint64) (fps, kbps float64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := time.Now()
-	frames, bytes := s.captured.Load(), s.bytes.Load()
+	frames := s.captured.Load()
 	if d := now.Sub(s.lastAt); d >= time.Second {
 		s.fps = float64(frames-s.lastFrames) / d.Seconds()
-		s.kbps = float64(bytes-s.lastBytes) * 8 / 1000 / d.Seconds()
-		s.lastAt, s.lastFrames, s.lastBytes = now, frames, bytes
+		s.kbps = 0
+		if sent >= s.lastSent {
+			s.kbps = float64(sent-s.lastSent) * 8 / 1000 / d.Seconds()
+		}
+		s.lastAt, s.lastFrames, s.lastSent = now, frames, sent
 	}
 	return s.fps, s.kbps
 }
@@ -76,30 +79,51 @@ func cpuTemp() *float64 {
 
 // Status returns a snapshot of the box.
 func (b *Box) Status() control.Status {
-	st := control.Status{Version: Version, State: control.Restarting, CPUTempC: cpuTemp(),
+	st := control.Status{Version: Version, CPUTempC: cpuTemp(),
 		UptimeSeconds: int64(time.Since(b.started).Seconds()), ApplyError: b.ApplyError(),
 		TargetKbps: b.set.current().Encoder.BitrateKbps}
 	b.mu.Lock()
 	p := b.pipe
-	st.Scene = b.scene
+	st.Scene, st.LiveRequested = b.scene, b.live
 	if !b.lastAct.At.IsZero() {
 		a := b.lastAct
 		st.LastAction = &a
 	}
 	b.mu.Unlock()
 	st.Totals = b.totals()
+	st.Viewers = b.viewers()
 	if p == nil {
 		st.Presets = b.Presets()
-		return st
+		st.Applying = true
+	} else {
+		p.status(&st)
 	}
-	p.status(&st)
+	st.State = b.State()
+	st.OnAirSince = b.onAir(st.State, st.Stream)
+	if st.State != control.Live && st.State != control.Recording {
+		st.BitrateKbps = 0
+	}
+	explain(&st, time.Now())
 	return st
+}
+
+// onAir is when the stream went on air: kept from the first time it did
+// until the seller stops, zero while it never has.
+func (b *Box) onAir(s control.State, ss *control.StreamStatus) time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.live {
+		return time.Time{}
+	}
+	if b.onAirSince.IsZero() && (s == control.Live || s == control.Recording) && ss != nil {
+		b.onAirSince = ss.LiveSince
+	}
+	return b.onAirSince
 }
 
 // status fills in the pipeline's part of st.
 func (p *pipeline) status(st *control.Status) {
-	fps, kbps := p.stats.rates()
-	st.State = control.Idle
+	fps, kbps := p.stats.rates(p.sentBytes())
 	st.Camera, st.Source = p.src.State(), p.src.Describe()
 	st.Size = strconv.Itoa(p.width) + "x" + strconv.Itoa(p.height)
 	st.Encoder = p.enc.Name()
@@ -123,7 +147,6 @@ func (p *pipeline) status(st *control.Status) {
 	if pub := p.publisher(); pub != nil {
 		ps := pub.Status()
 		st.Stream = &ps
-		st.State = st.Stream.State
 	}
 }
 

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/pitchbox/pitchbox/config"
-	"github.com/pitchbox/pitchbox/control"
 	"github.com/pitchbox/pitchbox/encode"
 	"github.com/pitchbox/pitchbox/frame"
 	"github.com/pitchbox/pitchbox/internal/logring"
@@ -191,8 +190,8 @@ func TestRollbackPausesWhenNothingStarts(t *testing.T) {
 	if got, _ := config.Load(path); got.Encoder.BitrateKbps != c.Encoder.BitrateKbps {
 		t.Fatalf("saved bitrate %d, want the previous %d", got.Encoder.BitrateKbps, c.Encoder.BitrateKbps)
 	}
-	if b.State() != control.Restarting || !strings.Contains(b.ApplyError(), "undone") {
-		t.Fatalf("state %v, apply error %q", b.State(), b.ApplyError())
+	if b.pipeline() != nil || !b.Status().Applying || !strings.Contains(b.ApplyError(), "undone") {
+		t.Fatalf("pipeline %v, apply error %q", b.pipeline(), b.ApplyError())
 	}
 	if n := strings.Count(strings.Join(b.Logs(), "\n"), "going back to the previous"); n != 1 {
 		t.Errorf("rolled back %d times", n)
@@ -217,7 +216,7 @@ func TestFailedEncoderRestartsThePipeline(t *testing.T) {
 	if err := b.GoLive("test"); err != nil {
 		t.Fatal(err)
 	}
-	wait.For(t, 15*time.Second, "a second pipeline", func() bool { return b.Builds() >= 2 && b.State() != control.Restarting })
+	wait.For(t, 15*time.Second, "a second pipeline", func() bool { return b.Builds() >= 2 && b.pipeline() != nil })
 	logs := strings.Join(b.Logs(), "\n")
 	if !strings.Contains(logs, "the encode stage failed") || !strings.Contains(logs, "device wedged") {
 		t.Fatalf("the failure is not in the log:\n%s", logs)

@@ -99,3 +99,8 @@ func (b *Box) totals() control.Totals {
 	}
 	return t
 }
+
+// sentBytes is what p's sessions have sent so far.
+func (p *pipeline) sentBytes() uint64 {
+	return p.totals().SentBytes
+}

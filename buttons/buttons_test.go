@@ -415,7 +415,7 @@ func TestLEDsFollowState(t *testing.T) {
 			t.Fatalf("live with an overlay, tick %d: status %v, overlay %v; want both on", i, s, o)
 		}
 	}
-	for _, stream := range []control.State{control.Connecting, control.Reconnecting, control.Rejected} {
+	for _, stream := range []control.State{control.Connecting, control.Reconnecting, control.Refused} {
 		var levels []gpio.Level
 		for i := 0; i < 4; i++ {
 			s, o := step(State{Stream: stream})
@@ -429,7 +429,7 @@ func TestLEDsFollowState(t *testing.T) {
 		}
 	}
 	for i := 0; i < 3; i++ {
-		if s, _ := step(State{Stream: control.Idle}); s != gpio.Low {
+		if s, _ := step(State{Stream: control.Off}); s != gpio.Low {
 			t.Fatalf("idle, tick %d: status LED %v, want off", i, s)
 		}
 	}

@@ -216,7 +216,7 @@ func (l *LEDs) run(ctx context.Context, state func() State, ticks <-chan time.Ti
 		s := state()
 		blink = !blink
 		if l.Status != nil {
-			on := s.Stream == control.Live || (s.Stream == control.Connecting || s.Stream == control.Reconnecting || s.Stream == control.Rejected) && blink
+			on := s.Stream == control.Live || s.Stream == control.Recording || (s.Stream == control.Connecting || s.Stream == control.Reconnecting || s.Stream == control.Refused) && blink
 			_ = l.Status.Out(gpio.Level(on))
 		}
 		if l.Overlay != nil {

@@ -189,7 +189,9 @@ type Output struct {
 	StreamKeyFile string `toml:"stream_key_file"`
 	// CAFile is a PEM bundle to trust for rtmps, in place of the system's.
 	CAFile string `toml:"ca_file"`
-	// Autostart goes live as soon as the box starts.
+	// Autostart goes live as soon as the box starts. Unset, the box
+	// records at start when it has no destination, and never goes on air
+	// by itself (a box the seller left live resumes, see box).
 	Autostart *bool `toml:"autostart"`
 }
 
@@ -236,12 +238,10 @@ func (p *Preset) SetDefaults() {
 // 720p30, x264 ultrafast at 2500 kbps with a keyframe every 2 s, and a local
 // recording in the state directory.
 func Defaults() *Config {
-	t := true
 	return &Config{
 		StateDir:  DefaultStateDir(),
 		Camera:    Camera{Device: "auto", Width: 1280, Height: 720, FPS: 30},
 		Encoder:   Encoder{Backend: "auto", Preset: "ultrafast", BitrateKbps: 2500, KeyframeSeconds: 2},
-		Output:    Output{Autostart: &t},
 		Control:   Control{Socket: DefaultSocket()},
 		Log:       LogConfig{Level: "info"},
 		Audio:     Audio{Device: "auto", Rate: 44100, Channels: 2, BitrateKbps: 128},
@@ -299,8 +299,14 @@ func DefaultSocket() string {
 	return filepath.Join(DefaultStateDir(), "control.sock")
 }
 
-// AutostartOn reports whether the box goes live at start (default true).
-func (o Output) AutostartOn() bool { return o.Autostart == nil || *o.Autostart }
+// AutostartOn reports whether the box goes live at start: if autostart
+// says so, else only when it records to a local file.
+func (o Output) AutostartOn() bool {
+	if o.Autostart == nil {
+		return o.Recording()
+	}
+	return *o.Autostart
+}
 
 // Recording reports whether the output is a local recording (no URL).
 func (o Output) Recording() bool { return o.URL == "" }

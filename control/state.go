@@ -26,26 +26,29 @@ func enumParse[S ~int](s *S, b []byte, names []string, kind string) error {
 	return fmt.Errorf("control: unknown %s %q (known: %q)", kind, b, names)
 }
 
-// State is what the box is doing with its stream.
+// State is what the box is doing with its stream, in the words a seller
+// reads on the banner: only Live means that buyers can see the picture.
 type State int
 
 // States of the box, in JSON as their names.
 const (
-	// Idle: not live (nothing is published or recorded).
-	Idle State = iota
-	// Connecting: live was asked for; the first session is being opened.
+	// Off: nothing is published or recorded.
+	Off State = iota
+	// Recording: no destination is set; the stream goes to a local file
+	// only, and nobody can see it.
+	Recording
+	// Connecting: live was asked for; the first session is being opened
+	// (or the pipeline is being rebuilt with new settings).
 	Connecting
-	// Live: publishing (or recording to a file).
+	// Live: the destination takes the stream; buyers can see it.
 	Live
 	// Reconnecting: the session broke; the next attempt is scheduled.
 	Reconnecting
-	// Rejected: the server refused the stream (key or URL); retried slowly.
-	Rejected
-	// Restarting: the pipeline is being rebuilt with new settings.
-	Restarting
+	// Refused: the server refused the stream (key or URL); retried slowly.
+	Refused
 )
 
-var stateNames = [...]string{"idle", "connecting", "live", "reconnecting", "rejected", "restarting"}
+var stateNames = [...]string{"off", "recording", "connecting", "live", "reconnecting", "refused"}
 
 // States lists every State, in order.
 func States() []State {
@@ -64,8 +67,11 @@ func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 // UnmarshalText parses a state name.
 func (s *State) UnmarshalText(b []byte) error { return enumParse(s, b, stateNames[:], "state") }
 
-// Trying reports whether the box is live or trying to be.
-func (s State) Trying() bool { return s != Idle && s != Restarting }
+// Trying reports whether the box is publishing or recording, or trying to.
+func (s State) Trying() bool { return s != Off }
+
+// Failing reports whether the box wants to be live and is not.
+func (s State) Failing() bool { return s == Reconnecting || s == Refused }
 
 // StageState is the lifetime of one pipeline stage.
 type StageState int

@@ -8,8 +8,27 @@ import (
 
 // Status is the box's state as the control API reports it.
 type Status struct {
-	Version       string        `json:"version"`
-	State         State         `json:"state"`
+	Version string `json:"version"`
+	State   State  `json:"state"`
+	// Problem says in plain words what keeps the box from doing what the
+	// seller asked ("Internet connection lost — retrying in 4 s"), or
+	// warns of what buyers will miss (no microphone); Detail is the
+	// technical text behind it, for whoever sets the box up.
+	Problem string `json:"problem,omitempty"`
+	Detail  string `json:"detail,omitempty"`
+	// RetryAt is when the next attempt to connect is due.
+	RetryAt time.Time `json:"retry_at,omitzero"`
+	// LiveRequested is the seller's intent: live was started and not
+	// stopped. It survives settings changes and, saved on disk, restarts.
+	LiveRequested bool `json:"live_requested"`
+	// OnAirSince is when the stream went on air; settings changes and
+	// short reconnects do not reset it, a stop does.
+	OnAirSince time.Time `json:"on_air_since,omitzero"`
+	// Applying is true while the pipeline is rebuilt with new settings.
+	Applying bool `json:"applying_settings,omitempty"`
+	// Viewers is the IVS channel's live stream as IVS reports it, when
+	// the box has an AWS account.
+	Viewers       *Viewers      `json:"viewers,omitempty"`
 	Camera        CameraState   `json:"camera"`
 	Source        string        `json:"source"`
 	Size          string        `json:"size"`
@@ -37,6 +56,15 @@ type Status struct {
 	// Totals count over the box's whole run, across rebuilds and
 	// sessions; the counters above start again with each pipeline.
 	Totals Totals `json:"totals"`
+}
+
+// Viewers is what IVS GetStream says about the live stream.
+type Viewers struct {
+	Count int `json:"count"`
+	// Health is IVS's stream health: HEALTHY, STARVING or UNKNOWN.
+	Health string    `json:"health"`
+	At     time.Time `json:"at"`
+	Error  string    `json:"error,omitempty"`
 }
 
 // Totals are counters since the box started: they never go back, while
@@ -75,9 +103,11 @@ type StageStatus struct {
 
 // StreamStatus is the publisher's part of status.
 type StreamStatus struct {
-	State       State     `json:"state"`
-	Destination string    `json:"destination"`
-	LastError   string    `json:"last_error,omitempty"`
+	State       State  `json:"state"`
+	Destination string `json:"destination"`
+	LastError   string `json:"last_error,omitempty"`
+	// Problem is LastError in plain words, without the retry time.
+	Problem     string    `json:"problem,omitempty"`
 	Connects    uint64    `json:"connects"`
 	Reconnects  uint64    `json:"reconnects"`
 	Dropped     uint64    `json:"dropped_packets"`

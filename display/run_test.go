@@ -63,7 +63,7 @@ func TestRunnerRedrawsOnlyOnChangeAtMost10Hz(t *testing.T) {
 	fonts, _ := text.LoadFonts()
 	s := display.NewScreen(800, 480, fonts)
 	out := &memFB{f: display.RGB565(800, 480), mem: make([]byte, 800*480*2)}
-	feed := &burstFeed{st: display.State{Stream: control.Idle}, pic: testFrame(t)}
+	feed := &burstFeed{st: display.State{Stream: control.Off}, pic: testFrame(t)}
 	r := &display.Runner{Screen: s, Out: out, Feed: feed}
 	ctx, cancel := context.WithTimeout(context.Background(), 1050*time.Millisecond)
 	defer cancel()

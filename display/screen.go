@@ -121,10 +121,10 @@ func (s *Screen) DrawStatus(st *State) image.Rectangle {
 		label, bg = "CONNECTING", amber
 	case control.Reconnecting:
 		label, bg = "RECONNECTING", amber
-	case control.Rejected:
+	case control.Refused:
 		label, bg = "REFUSED", amber
-	case control.Restarting:
-		label, bg = "RESTARTING", amber
+	case control.Recording:
+		label, bg = "RECORDING ONLY", amber
 	}
 	pad := l.Status.Dy() / 4
 	tag := s.r.Layout(label, 0, l.StatusFont, l.W/3)

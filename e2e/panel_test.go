@@ -279,7 +279,7 @@ func TestPanelInBrowser(t *testing.T) {
 		}
 	}
 	testConnection("now: the connection works")
-	toggleLive("Stop", "idle")
+	toggleLive("Stop", "off")
 	testConnection("the stream key was accepted")
 	toggleLive("Go live", "live")
 	// IVS discovery through a local stand-in of the IVS API.

@@ -107,7 +107,7 @@ func TestRefusedKey(t *testing.T) {
 	s := newSetup(t, "http://"+ln.Addr().String()+"/auth")
 	cfg, sock := s.config(t, s.nginx.URL(), "sk_wrong_key", "")
 	b := startBox(t, cfg, sock)
-	if err := b.WaitState("rejected", 15*time.Second); err != nil {
+	if err := b.WaitState("refused", 15*time.Second); err != nil {
 		t.Fatalf("%v\n%s", err, b.Log())
 	}
 	start := time.Now()

@@ -315,7 +315,7 @@ func TestOverlaysOverRTMPS(t *testing.T) {
 	if _, err := b.CLI("live", "stop"); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.WaitState("idle", 5*time.Second); err != nil {
+	if err := b.WaitState("off", 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	if err := harness.PullFrame(context.Background(), s.nginx.URL()+streamKey, filepath.Join(s.dir, "stopped.png"), 3*time.Second); err == nil {
@@ -347,7 +347,7 @@ func TestDefaultsRecordLocally(t *testing.T) {
 			b.Kill()
 		}
 	})
-	if err := b.WaitState("live", 10*time.Second); err != nil {
+	if err := b.WaitState("recording", 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	// First run: the web panel listens and the log carries a pairing code.
@@ -386,7 +386,7 @@ func TestRTMPSUntrustedCertificate(t *testing.T) {
 	s := newSetup(t, "")
 	cfg, sock := s.config(t, s.nginx.TLSURL(), streamKey, "")
 	b := startBox(t, cfg, sock)
-	if err := b.WaitState("rejected", 15*time.Second); err != nil {
+	if err := b.WaitState("refused", 15*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	st, _ := b.Status()

@@ -54,7 +54,7 @@ func TestScrapeWhileRecording(t *testing.T) {
 	url := "http://" + addr + "/metrics"
 	wait.For(t, 10*time.Second, "the recording to be live with its rates measured", func() bool {
 		st := b.Status()
-		return st.State == control.Live && st.Totals.SentBytes > 0 && st.FPS > 0
+		return st.State == control.Recording && st.Totals.SentBytes > 0 && st.FPS > 0
 	})
 	first := scrapeURL(t, url)
 	last := b.Status().Totals
@@ -86,8 +86,8 @@ func checkGauges(t *testing.T, mfs map[string]*dto.MetricFamily) {
 		labels []string
 		want   float64
 	}{
-		{"pitchbox_stream_state", []string{"state", "live"}, 1},
-		{"pitchbox_stream_state", []string{"state", "idle"}, 0},
+		{"pitchbox_stream_state", []string{"state", "recording"}, 1},
+		{"pitchbox_stream_state", []string{"state", "off"}, 0},
 		{"pitchbox_encoder_target_kbps", nil, 500},
 		{"pitchbox_stream_reconnects_total", nil, 0},
 		{"pitchbox_audio_peak_dbfs", nil, -120}, // no microphone: silence

@@ -143,7 +143,7 @@ func TestCollectorReadsStatus(t *testing.T) {
 // error naming the key (for the caller to log), and the server ends with
 // its context.
 func TestServe(t *testing.T) {
-	st := control.Status{State: control.Idle}
+	st := control.Status{State: control.Off}
 	h := Handler(func() control.Status { return st }, slog.New(slog.DiscardHandler))
 	ctx, cancel := context.WithCancel(context.Background())
 	addr, stop, err := Serve(ctx, "127.0.0.1:0", h)
@@ -157,7 +157,7 @@ func TestServe(t *testing.T) {
 	}
 	mfs := parse(t, resp.Body)
 	resp.Body.Close()
-	if value(t, mfs, "pitchbox_stream_state", "state", "idle") != 1 {
+	if value(t, mfs, "pitchbox_stream_state", "state", "off") != 1 {
 		t.Fatal("not idle")
 	}
 	if _, _, err := Serve(ctx, addr, h); err == nil || !strings.HasPrefix(err.Error(), "metrics: ") ||

@@ -22,7 +22,6 @@ import (
 	"github.com/pitchbox/pitchbox/box"
 	"github.com/pitchbox/pitchbox/box/boxtest"
 	"github.com/pitchbox/pitchbox/config"
-	"github.com/pitchbox/pitchbox/control"
 	"github.com/pitchbox/pitchbox/internal/logring"
 	"github.com/pitchbox/pitchbox/internal/syncbuf"
 	"github.com/pitchbox/pitchbox/internal/wait"
@@ -85,7 +84,7 @@ func newRig(t *testing.T) *rig {
 
 // waitRunning waits for the pipeline to run after a settings change.
 func (r *rig) waitRunning() {
-	wait.For(r.t, 10*time.Second, "the pipeline to run", func() bool { return r.b.State() != control.Restarting })
+	wait.For(r.t, 10*time.Second, "the pipeline to run", func() bool { return !r.b.Status().Applying })
 }
 
 // seen keeps a response body for the secrets check.
@@ -408,6 +407,7 @@ func TestSecretsAreWriteOnly(t *testing.T) {
 		t.Errorf("unknown key: %d %s", code, body)
 	}
 	r.do("POST", "/api/destination/test", nil, true, r.csrf)
+	r.do("POST", "/api/live/start", nil, true, r.csrf)
 	for _, p := range []string{"/api/status", "/api/system", "/destination", "/live", "/system", "/api/presets"} {
 		r.do("GET", p, nil, true, "")
 	}
@@ -482,7 +482,7 @@ func TestCameraAndSystem(t *testing.T) {
 		t.Fatalf("camera: %d %s", code, body)
 	}
 	wait.For(t, 10*time.Second, "the box rebuilt at 640x360", func() bool {
-		if r.b.Builds() == first || r.b.State() == control.Restarting {
+		if r.b.Builds() == first || r.b.Status().Applying {
 			return false
 		}
 		return r.b.Status().Size == "640x360"
@@ -504,7 +504,7 @@ func TestCameraAndSystem(t *testing.T) {
 	if code, _ := r.do("POST", "/api/system/restart", nil, true, r.csrf); code != 202 {
 		t.Fatalf("restart: %d", code)
 	}
-	wait.For(t, 10*time.Second, "the box restarted", func() bool { return r.b.Builds() > second && r.b.State() != control.Restarting })
+	wait.For(t, 10*time.Second, "the box restarted", func() bool { return r.b.Builds() > second && !r.b.Status().Applying })
 	if _, body := r.do("GET", "/api/system", nil, true, ""); !strings.Contains(body, "restarting the pipeline") {
 		t.Errorf("system log lines lack the restart: %s", body)
 	}

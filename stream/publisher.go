@@ -88,11 +88,12 @@ func (wallClock) After(d time.Duration) (<-chan time.Time, func() bool) {
 
 // Publisher sends packets to a Destination from its own goroutine.
 type Publisher struct {
-	dest  Destination
-	opt   Options
-	log   *slog.Logger
-	clk   clock
-	queue chan *encode.Packet
+	dest    Destination
+	service string // the destination as a seller names it, for Explain
+	opt     Options
+	log     *slog.Logger
+	clk     clock
+	queue   chan *encode.Packet
 
 	needKey atomic.Bool
 	dropped atomic.Uint64
@@ -114,7 +115,7 @@ func newPublisher(dest Destination, opt Options, clk clock) *Publisher {
 	opt = opt.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Publisher{
-		dest: dest, opt: opt, log: opt.Logger.With("destination", dest.String()), clk: clk,
+		dest: dest, service: serviceOf(dest.String()), opt: opt, log: opt.Logger.With("destination", dest.String()), clk: clk,
 		queue:  make(chan *encode.Packet, opt.QueueLen),
 		cancel: cancel, done: make(chan struct{}),
 	}
@@ -204,7 +205,7 @@ func (p *Publisher) run(ctx context.Context) {
 		}
 		started := p.clk.Now()
 		p.setState(func(s *Status) {
-			s.State, s.LastError, s.LiveSince, s.NextAttempt = Live, "", started, time.Time{}
+			s.State, s.LastError, s.Problem, s.LiveSince, s.NextAttempt = Live, "", "", started, time.Time{}
 			s.Connects++
 		})
 		p.log.Info("stream: live")
@@ -214,14 +215,13 @@ func (p *Publisher) run(ctx context.Context) {
 			if cerr != nil {
 				p.log.Warn("stream: close", "err", cerr)
 			}
-			p.setState(func(s *Status) { s.State, s.LiveSince = Idle, time.Time{} })
+			p.setState(func(s *Status) { s.State, s.LiveSince = Off, time.Time{} })
 			p.log.Info("stream: stopped")
 			return
 		}
 		if p.clk.Now().Sub(started) >= p.opt.StableAfter {
 			p.opt.RejectedBackoff.Reset()
 		}
-		p.setState(func(s *Status) { s.Reconnects++ })
 		p.failed(ctx, err)
 	}
 }
@@ -303,7 +303,7 @@ func (p *Publisher) failed(ctx context.Context, err error) {
 	state := Reconnecting
 	switch {
 	case IsRejected(err):
-		state = Rejected
+		state = Refused
 		d = p.opt.RejectedBackoff.Next()
 	case errors.Is(err, ErrNoSpace):
 		// A full disk does not empty itself in a second: retry slowly.
@@ -312,8 +312,10 @@ func (p *Publisher) failed(ctx context.Context, err error) {
 		d = p.opt.Backoff.Next()
 	}
 	next := p.clk.Now().Add(d)
+	problem := Explain(err, p.service)
 	p.setState(func(s *Status) {
-		s.State, s.LastError, s.LiveSince, s.NextAttempt = state, err.Error(), time.Time{}, next
+		s.State, s.LastError, s.Problem, s.LiveSince, s.NextAttempt = state, err.Error(), problem, time.Time{}, next
+		s.Reconnects++ // counted when the retry is scheduled, not when it works
 	})
 	p.log.Warn("stream: "+state.String(), "err", err, "retry_in", d.Round(time.Millisecond))
 	p.needKey.Store(true)

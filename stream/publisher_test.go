@@ -214,7 +214,7 @@ func TestPublisherRejectedRetriesSlowly(t *testing.T) {
 		t.Fatalf("%d attempts after a refusal, want 1", opens)
 	}
 	st := p.Status()
-	if st.State != Rejected || !strings.Contains(st.LastError, "bad key") || !st.NextAttempt.Equal(clk.Now().Add(tm.d)) {
+	if st.State != Refused || !strings.Contains(st.LastError, "bad key") || !st.NextAttempt.Equal(clk.Now().Add(tm.d)) {
 		t.Fatalf("status %+v, want rejected, the reason, and the next attempt %v away", st, tm.d)
 	}
 }

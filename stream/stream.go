@@ -65,11 +65,12 @@ func IsRejected(err error) bool {
 // goes from here to the panel and the screen unchanged.
 type State = control.State
 
-// States a publisher is in (control.Restarting is the box's alone).
+// States a publisher is in (Recording is the box's name for Live to a
+// file).
 const (
-	Idle         = control.Idle
+	Off          = control.Off
 	Connecting   = control.Connecting
 	Live         = control.Live
 	Reconnecting = control.Reconnecting
-	Rejected     = control.Rejected
+	Refused      = control.Refused
 )

@@ -159,7 +159,7 @@ func TestMicUnplugAndReplug(t *testing.T) {
 	}
 	d = wait.For(t, 8*time.Second, "the microphone back", mic)
 	t.Logf("plugged back: %s after %v", b.Status().Audio.Source, d.Round(time.Millisecond))
-	if b.Status().Encoded <= encodedBefore || b.Status().State != control.Live {
+	if b.Status().Encoded <= encodedBefore || b.Status().State != control.Recording {
 		t.Fatal("the stream stopped while the microphone was away")
 	}
 }

@@ -186,7 +186,7 @@ func TestGPIOButtonShowsPresetAndLEDFollows(t *testing.T) {
 	chip.pull(t, 19, "pull-down")
 	time.Sleep(1200 * time.Millisecond)
 	chip.pull(t, 19, "pull-up")
-	wait.For(t, 3*time.Second, "live after a long press", func() bool { return b.Status().State == control.Live })
+	wait.For(t, 3*time.Second, "recording after a long press", func() bool { return b.Status().State == control.Recording })
 	for i := 0; i < 8; i++ {
 		if v := chip.value(t, 26); v != "1" {
 			t.Fatalf("status LED %s while live, want steady 1", v)

@@ -32,7 +32,7 @@ func TestWatchdogOnARealBox(t *testing.T) {
 	// Rates are measured over a second or more.
 	wait.For(t, 10*time.Second, "the recording to be live with its rates measured", func() bool {
 		st := b.Status()
-		return st.State == control.Live && st.FPS > 0 && st.BitrateKbps > 0
+		return st.State == control.Recording && st.FPS > 0 && st.BitrateKbps > 0
 	})
 	for i := range 5 {
 		last := b.Status().Totals

@@ -207,20 +207,17 @@ func StatusLine(st control.Status, ready bool) string {
 	rates := fmt.Sprintf("%.1f fps, %.0f kbps", st.FPS, st.BitrateKbps)
 	var s string
 	switch st.State {
-	case control.Idle:
-		s = fmt.Sprintf("idle, %.1f fps", st.FPS)
+	case control.Off:
+		s = fmt.Sprintf("off, %.1f fps", st.FPS)
 	case control.Live:
 		s = "live, " + rates
-		if st.Recording != "" {
-			s = "recording, " + rates
-		}
-	case control.Reconnecting, control.Rejected:
+	case control.Recording:
+		s = "recording, " + rates
+	case control.Reconnecting, control.Refused:
 		s = st.State.String()
 		if st.Stream != nil && st.Stream.LastError != "" {
 			s += ": " + oneLine(st.Stream.LastError, 200)
 		}
-	case control.Restarting:
-		s = "restarting the pipeline"
 	default:
 		s = st.State.String()
 	}

@@ -112,12 +112,12 @@ func TestWatchdogStepsOnTheFrames(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	b := &fakeBox{st: control.Status{State: control.Idle, FPS: 30}}
+	b := &fakeBox{st: control.Status{State: control.Off, FPS: 30}}
 	w := New(Options{Conn: c, Status: b.Status, Timeout: 15 * time.Second})
 	step(t, w, s, "STATUS=starting: waiting for the first frames")
 	step(t, w, s, "") // still no frame: nothing to say
 	b.frames(3)
-	step(t, w, s, "READY=1\nSTATUS=idle, 30.0 fps")
+	step(t, w, s, "READY=1\nSTATUS=off, 30.0 fps")
 	for range 3 {
 		b.frames(150) // 5 s at 30 fps
 		step(t, w, s, "WATCHDOG=1")
@@ -125,7 +125,7 @@ func TestWatchdogStepsOnTheFrames(t *testing.T) {
 	b.change(func(st *control.Status) { st.State, st.FPS, st.BitrateKbps = control.Live, 29.94, 2500.4 })
 	b.frames(150)
 	step(t, w, s, "WATCHDOG=1\nSTATUS=live, 29.9 fps, 2500 kbps")
-	b.change(func(st *control.Status) { st.Recording = "/var/lib/pitchbox/recordings/x.flv" })
+	b.change(func(st *control.Status) { st.State, st.Recording = control.Recording, "/var/lib/pitchbox/recordings/x.flv" })
 	b.frames(150)
 	step(t, w, s, "WATCHDOG=1\nSTATUS=recording, 29.9 fps, 2500 kbps")
 
@@ -137,16 +137,16 @@ func TestWatchdogStepsOnTheFrames(t *testing.T) {
 	}
 	b.frames(150)
 	step(t, w, s, "WATCHDOG=1")
-	// The encoder blocks while live: frames are captured, none encoded.
+	// The encoder blocks while recording: frames are captured, none encoded.
 	b.change(func(st *control.Status) { st.Totals.Captured += 150 })
-	if r := step(t, w, s, ""); r.Ping || r.Stalled != "no frame encoded while live" {
+	if r := step(t, w, s, ""); r.Ping || r.Stalled != "no frame encoded while recording" {
 		t.Fatalf("blocked encoder: %+v", r)
 	}
 	// Idle, frames need not be encoded.
 	b.change(func(st *control.Status) {
-		st.State, st.Recording, st.Totals.Captured = control.Idle, "", st.Totals.Captured+150
+		st.State, st.Recording, st.Totals.Captured = control.Off, "", st.Totals.Captured+150
 	})
-	step(t, w, s, "WATCHDOG=1\nSTATUS=idle, 29.9 fps")
+	step(t, w, s, "WATCHDOG=1\nSTATUS=off, 29.9 fps")
 	b.change(func(st *control.Status) {
 		st.State = control.Reconnecting
 		st.Stream = &control.StreamStatus{State: control.Reconnecting, LastError: "stream: dial ingest.example:443:\nconnection refused"}

@@ -125,7 +125,9 @@ func TestWatchdogStepsOnTheFrames(t *testing.T) {
 	b.change(func(st *control.Status) { st.State, st.FPS, st.BitrateKbps = control.Live, 29.94, 2500.4 })
 	b.frames(150)
 	step(t, w, s, "WATCHDOG=1\nSTATUS=live, 29.9 fps, 2500 kbps")
-	b.change(func(st *control.Status) { st.State, st.Recording = control.Recording, "/var/lib/pitchbox/recordings/x.flv" })
+	b.change(func(st *control.Status) {
+		st.State, st.Recording = control.Recording, "/var/lib/pitchbox/recordings/x.flv"
+	})
 	b.frames(150)
 	step(t, w, s, "WATCHDOG=1\nSTATUS=recording, 29.9 fps, 2500 kbps")
 

@@ -36,6 +36,19 @@ type Config struct {
 	PanelListen string
 	// PanelHTTPS serves the panel over TLS.
 	PanelHTTPS bool
+	// DefaultStart leaves [output] autostart out, as a seller's box has
+	// it: the box goes on air only when told to. Unset, the tests' boxes
+	// start live.
+	DefaultStart bool
+	// AWS is an [aws] section (region, keys, endpoint, channel ARN),
+	// written when AWS.ChannelARN is set.
+	AWS AWS
+}
+
+// AWS is the [aws] section of a test config; the secret is in a 0600
+// file, as the box wants it.
+type AWS struct {
+	Region, AccessKeyID, SecretFile, Endpoint, ChannelARN string
 }
 
 // Write writes c as TOML to path (mode 0600: it holds the key).
@@ -58,7 +71,10 @@ func (c Config) Write(path string) error {
 	}
 	b.WriteString("\n")
 	fmt.Fprintf(&b, "[encoder]\nbackend = \"x264\"\npreset = \"ultrafast\"\nbitrate_kbps = %d\nkeyframe_seconds = 2\n\n", c.BitrateKbps)
-	fmt.Fprintf(&b, "[output]\nurl = %q\nstream_key = %q\nautostart = true\n", c.URL, c.Key)
+	fmt.Fprintf(&b, "[output]\nurl = %q\nstream_key = %q\n", c.URL, c.Key)
+	if !c.DefaultStart {
+		b.WriteString("autostart = true\n")
+	}
 	if c.CAFile != "" {
 		fmt.Fprintf(&b, "ca_file = %q\n", c.CAFile)
 	}
@@ -70,6 +86,10 @@ func (c Config) Write(path string) error {
 	fmt.Fprintf(&b, "\n[panel]\nlisten = %q\nhttps = %v\n", listen, c.PanelHTTPS)
 	if c.ChatTokenURL != "" {
 		fmt.Fprintf(&b, "\n[chat]\ntoken_url = %q\nendpoint = %q\n", c.ChatTokenURL, c.ChatEndpoint)
+	}
+	if a := c.AWS; a.ChannelARN != "" {
+		fmt.Fprintf(&b, "\n[aws]\nregion = %q\naccess_key_id = %q\nsecret_access_key_file = %q\nendpoint = %q\nchannel_arn = %q\n",
+			a.Region, a.AccessKeyID, a.SecretFile, a.Endpoint, a.ChannelARN)
 	}
 	if c.LogLevel != "" {
 		fmt.Fprintf(&b, "\n[log]\nlevel = %q\n", c.LogLevel)

@@ -2,12 +2,16 @@ package config
 
 import (
 	"errors"
+	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"math"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // finite reports whether v is a number (not NaN, not ±Inf).
@@ -60,4 +64,105 @@ func parseURL(s string) (*url.URL, error) {
 		return nil, errors.New("is not a valid URL (expected e.g. rtmps://HOST:443/app/)")
 	}
 	return u, nil
+}
+
+// MaxPresetName is the longest preset name, in characters.
+const MaxPresetName = 40
+
+// maxPresetID is the longest id derived from a preset name, in
+// characters.
+const maxPresetID = 32
+
+// checkPresetName says what is wrong with a preset name, "" for nothing:
+// any text of 1 to MaxPresetName characters, in any script, with spaces
+// inside but not at either end, and no control characters.
+func checkPresetName(s string) string {
+	switch n := utf8.RuneCountInString(s); {
+	case !utf8.ValidString(s):
+		return "is not valid UTF-8"
+	case n == 0:
+		return "must be set"
+	case n > MaxPresetName:
+		return fmt.Sprintf("is %d characters long (allowed: 1 to %d)", n, MaxPresetName)
+	case strings.TrimSpace(s) != s:
+		return "begins or ends with a space (allowed: spaces between words only)"
+	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+		return "holds a line break, tab or other control character (allowed: text on one line)"
+	}
+	return ""
+}
+
+// PresetID derives the id that names a preset in the API and in the
+// panel's URLs from its name. A plain name (1 to 32 ASCII letters, digits,
+// '-' and '_', as every name was before names became free text) is its
+// own id, so older configs, scripts and buttons keep working. Any other
+// name becomes a slug: its letters and digits, in any script and in lower
+// case, with each run of anything else as one '-', at most 32 characters;
+// a name with no letter or digit at all (say, only emoji) gets
+// "preset-" and a hash of the name.
+func PresetID(name string) string {
+	if plainName(name) {
+		return name
+	}
+	var b strings.Builder
+	n, dash := 0, false
+	for _, r := range strings.ToLower(name) {
+		if n == maxPresetID {
+			break
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) {
+			if dash && n > 0 {
+				if n >= maxPresetID-1 {
+					break
+				}
+				b.WriteByte('-')
+				n++
+			}
+			b.WriteRune(r)
+			n, dash = n+1, false
+			continue
+		}
+		dash = true
+	}
+	if n == 0 {
+		h := fnv.New32a()
+		h.Write([]byte(name))
+		return fmt.Sprintf("preset-%08x", h.Sum32())
+	}
+	return b.String()
+}
+
+// plainName reports whether s is 1 to 32 ASCII letters, digits, '-' and
+// '_'.
+func plainName(s string) bool {
+	if len(s) == 0 || len(s) > maxPresetID {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// checkPresetNameID reports a bad preset name under key, and a name whose
+// id another preset has already (seen maps ids to names).
+func checkPresetNameID(name, key string, seen map[string]string, bad func(string, string, ...any)) {
+	if why := checkPresetName(name); why != "" {
+		if name == "" {
+			bad(key, "%s", why)
+		} else {
+			bad(key, "%q %s", name, why)
+		}
+		return
+	}
+	id := PresetID(name)
+	switch other, ok := seen[id]; {
+	case ok && other == name:
+		bad(key, "%q is used by another preset", name)
+	case ok:
+		bad(key, "%q is too like %q: both get the id %q (rename one)", name, other, id)
+	}
+	seen[id] = name
 }

@@ -208,6 +208,8 @@ type LogConfig struct {
 
 // Preset is an overlay the seller can show.
 type Preset struct {
+	// Name is the preset's label: free text in any script (see
+	// checkPresetName). Its ID names it in the API and the panel's URLs.
 	Name string `toml:"name"`
 	// QR text, or Image: a PNG or JPEG path (relative paths are relative to
 	// the config file).
@@ -226,6 +228,9 @@ type Preset struct {
 // DefaultPresetSize is a preset's size when none is given: 30% of the
 // frame height.
 const DefaultPresetSize = 0.3
+
+// ID is the id derived from the preset's name (see PresetID).
+func (p Preset) ID() string { return PresetID(p.Name) }
 
 // SetDefaults fills in what a preset may leave out.
 func (p *Preset) SetDefaults() {

@@ -174,7 +174,7 @@ func (c *Config) Validate() error {
 		es = append(es, e)
 	}
 	c.validateServices(bad)
-	seen := map[string]bool{}
+	seen := map[string]string{} // preset id → name
 	for i, p := range c.Presets {
 		validatePreset(i, p, seen, bad)
 	}
@@ -322,22 +322,14 @@ func validListen(l string) bool {
 	return err == nil && port != ""
 }
 
-func validatePreset(i int, p Preset, seen map[string]bool, bad func(string, string, ...any)) {
+func validatePreset(i int, p Preset, seen map[string]string, bad func(string, string, ...any)) {
 	key := func(k string) string {
 		if p.Name != "" {
 			return fmt.Sprintf("preset[%q].%s", p.Name, k)
 		}
 		return fmt.Sprintf("preset[%d].%s", i, k)
 	}
-	switch {
-	case p.Name == "":
-		bad(key("name"), "must be set")
-	case !validName(p.Name):
-		bad(key("name"), "%q is not allowed (allowed: 1 to 32 letters, digits, '-' and '_')", p.Name)
-	case seen[p.Name]:
-		bad(key("name"), "%q is used by another preset", p.Name)
-	}
-	seen[p.Name] = true
+	checkPresetNameID(p.Name, key("name"), seen, bad)
 	switch {
 	case p.QR != "" && p.Image != "":
 		bad(key("qr"), "set qr or image, not both")
@@ -366,18 +358,6 @@ func validatePreset(i int, p Preset, seen map[string]bool, bad func(string, stri
 	if !finite(p.Size) || p.Size <= 0 || p.Size > 1 {
 		bad(key("size"), "%g is not allowed (allowed: a fraction of the frame height above 0, at most 1, e.g. 0.3)", p.Size)
 	}
-}
-
-func validName(s string) bool {
-	if len(s) == 0 || len(s) > 32 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // PresetNames lists preset names, sorted, for messages.

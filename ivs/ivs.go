@@ -1,10 +1,11 @@
 // Package ivs holds pitchbox's calls to the AWS control plane: it finds a
 // channel's ingest server and stream key (GetChannel, ListStreamKeys,
 // GetStreamKey), so a seller can give AWS credentials and a channel ARN
-// instead of copying both by hand, and it makes IVS Chat tokens
-// (CreateChatToken) for the chat client. The stream key and tokens it
-// returns are secrets: callers store them in 0600 files or memory and
-// never echo them; the SDK puts no credentials in its errors.
+// instead of copying both by hand; it reads the live stream's viewer
+// count and health (GetStream) for the screen and status; and it makes
+// IVS Chat tokens (CreateChatToken) for the chat client. The stream key
+// and tokens it returns are secrets: callers store them in 0600 files or
+// memory and never echo them; the SDK puts no credentials in its errors.
 package ivs
 
 import (
@@ -70,12 +71,7 @@ func Discover(ctx context.Context, a Account, channelARN string) (Ingest, error)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	c := ivs.NewFromConfig(a.config(), func(o *ivs.Options) {
-		if a.Endpoint != "" {
-			o.BaseEndpoint = aws.String(a.Endpoint)
-		}
-		o.RetryMaxAttempts = 2
-	})
+	c := a.client()
 	ch, err := c.GetChannel(ctx, &ivs.GetChannelInput{Arn: aws.String(channelARN)})
 	if err != nil {
 		return Ingest{}, apiError("GetChannel", err)
@@ -110,6 +106,16 @@ func (a Account) config() aws.Config {
 		Region:      a.Region,
 		Credentials: credentials.NewStaticCredentialsProvider(a.AccessKeyID, a.SecretAccessKey, a.SessionToken),
 	}
+}
+
+// client is an IVS API client for a, retrying a failed call once.
+func (a Account) client() *ivs.Client {
+	return ivs.NewFromConfig(a.config(), func(o *ivs.Options) {
+		if a.Endpoint != "" {
+			o.BaseEndpoint = aws.String(a.Endpoint)
+		}
+		o.RetryMaxAttempts = 2
+	})
 }
 
 // apiError shortens the SDK's error to what a seller can act on. It never

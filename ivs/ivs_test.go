@@ -91,3 +91,49 @@ func TestChatTokens(t *testing.T) {
 		t.Fatalf("missing room: %v", err)
 	}
 }
+
+// TestChannelStream reads the live stream through aws-sdk-go-v2 from the
+// fake API: off air it is ErrNotBroadcasting (IVS's
+// ChannelNotBroadcasting), live it has the viewer count and health set,
+// and an unknown channel or a wrong account is an error naming the code.
+func TestChannelStream(t *testing.T) {
+	api := ivstest.New("AKIDTEST", arn, "x", "sk")
+	defer api.Close()
+	a := Account{AccessKeyID: "AKIDTEST", SecretAccessKey: "shh", Region: "us-west-2", Endpoint: api.URL}
+	ch, err := NewChannel(a, arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := ch.Stream(ctx); err != ErrNotBroadcasting {
+		t.Fatalf("off air: %v, want ErrNotBroadcasting", err)
+	}
+	api.SetLive(42, "STARVING")
+	s, err := ch.Stream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ViewerCount != 42 || s.Health != "STARVING" || s.State != "LIVE" || s.ID != "st-abcdEFGH" ||
+		time.Since(s.StartTime) > time.Minute || s.PlaybackURL == "" {
+		t.Fatalf("live: %+v", s)
+	}
+	api.SetOffAir()
+	if _, err := ch.Stream(ctx); err != ErrNotBroadcasting {
+		t.Fatalf("off air again: %v", err)
+	}
+	if n := api.StreamCalls.Load(); n != 3 {
+		t.Fatalf("%d GetStream calls for 3 asks (no retries)", n)
+	}
+	other, _ := NewChannel(a, arn+"x")
+	if _, err := other.Stream(ctx); err == nil || !strings.Contains(err.Error(), "GetStream: ResourceNotFoundException") {
+		t.Fatalf("unknown channel: %v", err)
+	}
+	a.AccessKeyID = "AKIDWRONG"
+	wrong, _ := NewChannel(a, arn)
+	if _, err := wrong.Stream(ctx); err == nil || !strings.Contains(err.Error(), "AccessDenied") || strings.Contains(err.Error(), "shh") {
+		t.Fatalf("wrong account: %v", err)
+	}
+	if _, err := NewChannel(Account{Region: "us-west-2"}, arn); err == nil {
+		t.Fatal("an account without keys made a channel client")
+	}
+}

@@ -24,7 +24,7 @@ func NewAPI(c control.Controller, source string) http.Handler {
 		writeJSON(w, http.StatusOK, c.Status())
 	})
 	mux.HandleFunc("POST /api/presets/{name}/show", func(w http.ResponseWriter, r *http.Request) {
-		name := r.PathValue("name")
+		name := presetName(c, r.PathValue("name"))
 		if err := c.Show(name, source); err != nil {
 			var nf NotFound
 			if errors.As(err, &nf) && nf.NotFound() {
@@ -63,6 +63,20 @@ func NewAPI(c control.Controller, source string) http.Handler {
 		writeError(w, http.StatusNotFound, errors.New("panel: no such endpoint: "+r.Method+" "+r.URL.Path))
 	})
 	return mux
+}
+
+// presetName is the name of the preset ref names by its id or its name,
+// or ref itself when the box has no such preset (or no settings).
+func presetName(c control.Controller, ref string) string {
+	s, ok := c.(Settings)
+	if !ok {
+		return ref
+	}
+	ps := s.Config().Presets
+	if i := findPreset(ps, ref); i >= 0 {
+		return ps[i].Name
+	}
+	return ref
 }
 
 // ErrorBody is the JSON body of every error response.

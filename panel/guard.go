@@ -26,7 +26,7 @@ func guardAPI(old, next *config.Config) error {
 	paths := []struct {
 		key, old, next, own, dir string
 	}{
-		{"output.stream_key_file", old.Output.StreamKeyFile, next.Output.StreamKeyFile, "", ""},
+		{"output.stream_key_file", old.Output.StreamKeyFile, next.Output.StreamKeyFile, ownKeyFile(old, next.Output.StreamKeyFile), ""},
 		{"aws.secret_access_key_file", old.AWS.SecretAccessKeyFile, next.AWS.SecretAccessKeyFile, awsSecretFile(old), ""},
 		{"output.ca_file", old.Output.CAFile, next.Output.CAFile, "", state},
 		{"control.socket", old.Control.Socket, next.Control.Socket, "", state},
@@ -44,6 +44,17 @@ func guardAPI(old, next *config.Config) error {
 	}
 	bindSecrets(old, next)
 	return nil
+}
+
+// ownKeyFile is path when it is one of the panel's own stream key files,
+// else "".
+func ownKeyFile(c *config.Config, path string) string {
+	for _, f := range streamKeyFiles(c) {
+		if path == f {
+			return f
+		}
+	}
+	return ""
 }
 
 // awsSecretFile is where the panel keeps the AWS secret it is given.

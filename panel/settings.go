@@ -51,6 +51,9 @@ func imagesDir(c *config.Config) string { return filepath.Join(c.StateDir, "imag
 
 // PresetView is a preset as the API shows and takes it.
 type PresetView struct {
+	// ID names the preset in URLs (derived from Name; see
+	// config.PresetID); Name is its label, free text.
+	ID       string   `json:"id,omitempty"`
 	Name     string   `json:"name"`
 	Kind     string   `json:"kind"` // "qr" or "image"
 	QR       string   `json:"qr,omitempty"`
@@ -62,7 +65,7 @@ type PresetView struct {
 }
 
 func presetView(p config.Preset) PresetView {
-	v := PresetView{Name: p.Name, QR: p.QR, Position: p.Position, X: p.X, Y: p.Y, Size: p.Size, Kind: "qr"}
+	v := PresetView{ID: p.ID(), Name: p.Name, QR: p.QR, Position: p.Position, X: p.X, Y: p.Y, Size: p.Size, Kind: "qr"}
 	if p.Image != "" {
 		v.Kind, v.Image = "image", filepath.Base(p.Image)
 	}
@@ -100,23 +103,37 @@ func (v PresetView) preset(c *config.Config, old *config.Preset) (config.Preset,
 	return p, nil
 }
 
+// findPreset is the index of the preset ref names, by its id or by its
+// exact name; -1 for none.
+func findPreset(ps []config.Preset, ref string) int {
+	if i := slices.IndexFunc(ps, func(p config.Preset) bool { return p.ID() == ref }); i >= 0 {
+		return i
+	}
+	return slices.IndexFunc(ps, func(p config.Preset) bool { return p.Name == ref })
+}
+
 // settingsAPI serves the setup endpoints; each method is one endpoint.
-type settingsAPI struct{ Settings }
+type settingsAPI struct {
+	Settings
+	thumbs *thumbCache
+}
 
 func addSettings(mux *http.ServeMux, st Settings) {
-	s := settingsAPI{st}
+	s := settingsAPI{Settings: st, thumbs: &thumbCache{}}
 	mux.HandleFunc("GET /api/config", s.getConfig)
 	mux.HandleFunc("PUT /api/config", s.putConfig)
 	mux.HandleFunc("GET /api/presets", s.getPresets)
 	mux.HandleFunc("POST /api/presets", s.postPresets)
 	mux.HandleFunc("PUT /api/presets/{name}", s.putPreset)
 	mux.HandleFunc("DELETE /api/presets/{name}", s.deletePreset)
+	mux.HandleFunc("GET /api/presets/{name}/thumb", s.getPresetThumb)
 	mux.HandleFunc("PUT /api/presets", s.putPresetOrder)
 	mux.HandleFunc("POST /api/presets/preview", s.postPresetsPreview)
 	mux.HandleFunc("GET /api/images", s.getImages)
 	mux.HandleFunc("POST /api/images", s.postImages)
 	mux.HandleFunc("GET /api/destination", s.getDestination)
 	mux.HandleFunc("PUT /api/destination", s.putDestination)
+	mux.HandleFunc("PUT /api/destination/chat", s.putChat)
 	mux.HandleFunc("POST /api/destination/discover", s.postDestinationDiscover)
 	mux.HandleFunc("POST /api/destination/test", s.postDestinationTest)
 	mux.HandleFunc("GET /api/camera", s.getCamera)
@@ -192,17 +209,17 @@ func (s settingsAPI) putPreset(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err)
 		return
 	}
-	name := r.PathValue("name")
+	ref := r.PathValue("name")
 	update(w, s, func(c *config.Config) error {
-		i := slices.IndexFunc(c.Presets, func(q config.Preset) bool { return q.Name == name })
+		i := findPreset(c.Presets, ref)
 		if i < 0 {
-			return notFoundf("no preset named %q", name)
+			return notFoundf("no preset named %q", ref)
 		}
 		p, err := v.preset(c, &c.Presets[i])
 		if err != nil {
 			return err
 		}
-		if p.Name != name && slices.ContainsFunc(c.Presets, func(q config.Preset) bool { return q.Name == p.Name }) {
+		if p.Name != c.Presets[i].Name && slices.ContainsFunc(c.Presets, func(q config.Preset) bool { return q.Name == p.Name }) {
 			return fmt.Errorf("a preset named %q exists already", p.Name)
 		}
 		c.Presets[i] = p
@@ -212,11 +229,11 @@ func (s settingsAPI) putPreset(w http.ResponseWriter, r *http.Request) {
 
 // deletePreset serves DELETE /api/presets/{name}.
 func (s settingsAPI) deletePreset(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
+	ref := r.PathValue("name")
 	update(w, s, func(c *config.Config) error {
-		i := slices.IndexFunc(c.Presets, func(q config.Preset) bool { return q.Name == name })
+		i := findPreset(c.Presets, ref)
 		if i < 0 {
-			return notFoundf("no preset named %q", name)
+			return notFoundf("no preset named %q", ref)
 		}
 		c.Presets = slices.Delete(c.Presets, i, i+1)
 		return nil
@@ -238,8 +255,8 @@ func (s settingsAPI) putPresetOrder(w http.ResponseWriter, r *http.Request) {
 		}
 		out := make([]config.Preset, 0, len(c.Presets))
 		for _, n := range req.Order {
-			i := slices.IndexFunc(c.Presets, func(q config.Preset) bool { return q.Name == n })
-			if i < 0 || slices.ContainsFunc(out, func(q config.Preset) bool { return q.Name == n }) {
+			i := findPreset(c.Presets, n)
+			if i < 0 || slices.ContainsFunc(out, func(q config.Preset) bool { return q.Name == c.Presets[i].Name }) {
 				return fmt.Errorf("order must name each preset once; %q is unknown or repeated", n)
 			}
 			out = append(out, c.Presets[i])
@@ -310,28 +327,6 @@ func (s settingsAPI) postImages(w http.ResponseWriter, r *http.Request) {
 // getDestination serves GET /api/destination.
 func (s settingsAPI) getDestination(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, destinationView(s.Config()))
-}
-
-// putDestination serves PUT /api/destination.
-func (s settingsAPI) putDestination(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		URL       string `json:"url"`
-		StreamKey string `json:"stream_key"`
-	}
-	if err := readJSON(r, &req); err != nil {
-		writeError(w, http.StatusBadRequest, err)
-		return
-	}
-	update(w, s, func(c *config.Config) error {
-		c.Output.URL = strings.TrimSpace(req.URL)
-		if k := strings.TrimSpace(req.StreamKey); k != "" && k != Mask {
-			c.Output.StreamKey, c.Output.StreamKeyFile = k, ""
-		}
-		if c.Output.URL == "" {
-			c.Output.StreamKey, c.Output.StreamKeyFile = "", ""
-		}
-		return nil
-	})
 }
 
 // postDestinationDiscover serves POST /api/destination/discover.
@@ -478,28 +473,47 @@ func (e *notFoundError) NotFound() bool { return true }
 
 func notFoundf(format string, a ...any) error { return &notFoundError{fmt.Sprintf(format, a...)} }
 
-// update runs Settings.Update and answers with the outcome.
+// update runs Settings.Update through apply and answers with the
+// outcome.
 func update(w http.ResponseWriter, s Settings, change func(*config.Config) error) {
-	restarted, err := s.Update(func(c *config.Config) error {
+	restarted, err := apply(s, change)
+	if err != nil {
+		writeUpdateError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"saved": true, "restarting": restarted})
+}
+
+// apply runs Settings.Update with change, checked by guardAPI, and a new
+// stream key kept in the panel's key file rather than the config file.
+func apply(s Settings, change func(*config.Config) error) (restarted bool, err error) {
+	restarted, err = s.Update(func(c *config.Config) error {
 		old := c.Clone()
 		if err := change(c); err != nil {
 			return err
 		}
-		return guardAPI(old, c)
-	})
-	if err != nil {
-		var nf NotFound
-		switch {
-		case errors.As(err, &nf) && nf.NotFound():
-			writeError(w, http.StatusNotFound, err)
-		case errors.Is(err, control.ErrNotSaved):
-			writeError(w, http.StatusInternalServerError, err)
-		default:
-			writeError(w, http.StatusBadRequest, err)
+		if err := guardAPI(old, c); err != nil {
+			return err
 		}
-		return
+		_, err := keyToFile(old, c)
+		return err
+	})
+	tidyKeyFiles(s.Config())
+	return restarted, err
+}
+
+// writeUpdateError answers a settings change that was refused or not
+// saved.
+func writeUpdateError(w http.ResponseWriter, err error) {
+	var nf NotFound
+	switch {
+	case errors.As(err, &nf) && nf.NotFound():
+		writeError(w, http.StatusNotFound, err)
+	case errors.Is(err, control.ErrNotSaved):
+		writeError(w, http.StatusInternalServerError, err)
+	default:
+		writeError(w, http.StatusBadRequest, err)
 	}
-	writeJSON(w, http.StatusOK, map[string]bool{"saved": true, "restarting": restarted})
 }
 
 // DestinationView is the destination with its secrets masked.
@@ -513,6 +527,7 @@ type DestinationView struct {
 		Region      string `json:"region"`
 		ChannelARN  string `json:"channel_arn"`
 	} `json:"aws"`
+	Chat ChatView `json:"chat"`
 }
 
 func destinationView(c *config.Config) DestinationView {
@@ -523,6 +538,7 @@ func destinationView(c *config.Config) DestinationView {
 	}
 	v.AWS.AccessKeyID, v.AWS.Region, v.AWS.ChannelARN = c.AWS.AccessKeyID, c.AWS.AWSRegion(), c.AWS.ChannelARN
 	v.AWS.SecretSet = c.AWS.SecretAccessKeyFile != ""
+	v.Chat = ChatView{RoomARN: c.Chat.RoomARN, TokenURL: c.Chat.TokenURL}
 	return v
 }
 

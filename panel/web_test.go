@@ -366,8 +366,9 @@ func TestSecretsAreWriteOnly(t *testing.T) {
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("aws secret file: %v", err)
 	}
-	if st, _ := os.Stat(filepath.Join(r.state, "pitchbox.toml")); st.Mode().Perm() != 0o600 {
-		t.Errorf("config with the key inline has mode %v", st.Mode())
+	// The key is kept in the panel's key file (0600), not in the config.
+	if st, err := os.Stat(c.Output.StreamKeyFile); err != nil || st.Mode().Perm() != 0o600 || c.Output.StreamKey != "" {
+		t.Errorf("stream key file %q: %v", c.Output.StreamKeyFile, err)
 	}
 	// A wrong secret is reported and changes nothing.
 	code, body = r.do("POST", "/api/destination/discover", map[string]string{

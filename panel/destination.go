@@ -1,0 +1,218 @@
+package panel
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pitchbox/pitchbox/config"
+)
+
+// Where the IVS console shows each value, for the messages below.
+const (
+	consoleIngest = "Amazon IVS console → Channels → your channel → Stream configuration → Ingest server"
+	consoleKey    = "Amazon IVS console → Channels → your channel → Stream configuration → Stream key"
+)
+
+// NoticeKeyInURL is what PUT /api/destination says when it took the
+// stream key out of the URL it was given.
+const NoticeKeyInURL = "The stream key was in the URL; it is saved as the key (and hidden from now on)."
+
+// errPlaybackURL answers a pasted playback URL.
+var errPlaybackURL = errors.New("This is the playback URL (for viewers); paste the Ingest server instead (rtmps://…:443/app/). " +
+	"It is in the " + consoleIngest + ".")
+
+// errTwoKeys answers a URL that ends in one stream key while the key field
+// holds another; neither key is named.
+var errTwoKeys = errors.New("The Ingest server ends in a stream key, and a different key is in the Stream key field. " +
+	"Paste the Ingest server without the key (it ends in /app/), and the key in its own field.")
+
+// ingest is a destination as the seller pasted it, tidied: the URL
+// without a stream key in it, the key (from its field or from the URL),
+// and a notice saying what was changed.
+type ingest struct {
+	URL, Key, Notice string
+}
+
+// parseIngest tidies what was pasted in the Destination page's two
+// fields. A playback URL (what viewers open) is refused with a message
+// that names it. A stream key pasted at the end of the ingest URL
+// (rtmps://HOST:443/app/sk_…) is split off into the key; an IVS ingest
+// endpoint given without its scheme (HOST.global-contribute.live-video.net)
+// becomes rtmps://HOST:443/app/. The key is never part of an error.
+func parseIngest(rawURL, key string) (ingest, error) {
+	in := ingest{URL: strings.TrimSpace(rawURL), Key: strings.TrimSpace(key)}
+	if in.URL == "" {
+		return in, nil
+	}
+	if isPlaybackURL(in.URL) {
+		return ingest{}, errPlaybackURL
+	}
+	if !strings.Contains(in.URL, "://") && ivsHost(strings.SplitN(in.URL, "/", 2)[0]) {
+		host := strings.SplitN(in.URL, "/", 2)[0]
+		if h, _, ok := strings.Cut(host, ":"); ok {
+			host = h
+		}
+		in.URL, in.Notice = "rtmps://"+host+":443/app/", "The ingest endpoint was made into the Ingest server "+"rtmps://"+host+":443/app/."
+	}
+	base, urlKey := splitKey(in.URL)
+	if urlKey == "" {
+		return in, nil
+	}
+	if in.Key != "" && in.Key != Mask && in.Key != urlKey {
+		return ingest{}, errTwoKeys
+	}
+	in.URL, in.Key, in.Notice = base, urlKey, NoticeKeyInURL
+	return in, nil
+}
+
+// isPlaybackURL reports whether s is an IVS playback URL (an HLS
+// playlist on *.playback.live-video.net) or any other HLS playlist: what
+// viewers open, not where the box sends.
+func isPlaybackURL(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil {
+		return strings.Contains(strings.ToLower(s), ".playback.live-video.net") || strings.Contains(strings.ToLower(s), ".m3u8")
+	}
+	host := strings.ToLower(u.Hostname())
+	if u.Host == "" && u.Scheme == "" {
+		host = strings.ToLower(strings.SplitN(s, "/", 2)[0])
+	}
+	return strings.Contains(host, ".playback.live-video.net") ||
+		strings.HasSuffix(strings.ToLower(u.Path), ".m3u8") ||
+		(strings.HasSuffix(host, ".live-video.net") && (u.Scheme == "https" || u.Scheme == "http"))
+}
+
+// ivsHost reports whether host (with or without a port) is an IVS
+// server's name.
+func ivsHost(host string) bool {
+	if h, _, ok := strings.Cut(host, ":"); ok {
+		host = h
+	}
+	return strings.HasSuffix(strings.ToLower(host), ".live-video.net")
+}
+
+// splitKey splits a stream key off the end of an RTMP(S) URL: the last
+// path segment after the application (rtmps://HOST:443/app/KEY), when it
+// looks like an IVS key (sk_…) or the server is IVS's. It returns the URL
+// unchanged and "" when there is none.
+func splitKey(s string) (base, key string) {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return s, ""
+	}
+	p := strings.TrimSuffix(u.Path, "/")
+	i := strings.LastIndexByte(p, '/')
+	if i <= 0 { // no application before the last segment
+		return s, ""
+	}
+	last := p[i+1:]
+	if last == "" || !(strings.HasPrefix(last, "sk_") || ivsHost(u.Host)) {
+		return s, ""
+	}
+	u.Path, u.RawPath, u.RawQuery, u.Fragment = p[:i+1], "", "", ""
+	return u.String(), last
+}
+
+// putDestination serves PUT /api/destination: the ingest server and
+// stream key, tidied by parseIngest. Saving never starts a stream.
+func (s settingsAPI) putDestination(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		URL       string `json:"url"`
+		StreamKey string `json:"stream_key"`
+	}
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	in, err := parseIngest(req.URL, req.StreamKey)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	restarted, err := apply(s, func(c *config.Config) error {
+		c.Output.URL = in.URL
+		if in.Key != "" && in.Key != Mask {
+			c.Output.StreamKey, c.Output.StreamKeyFile = in.Key, ""
+		}
+		if c.Output.URL == "" {
+			c.Output.StreamKey, c.Output.StreamKeyFile = "", ""
+		}
+		return nil
+	})
+	if err != nil {
+		writeUpdateError(w, err)
+		return
+	}
+	out := map[string]any{"saved": true, "restarting": restarted}
+	if in.Notice != "" {
+		out["notice"] = in.Notice
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// ChatView is the chat room part of the Destination page.
+type ChatView struct {
+	RoomARN  string `json:"room_arn"`
+	TokenURL string `json:"token_url"`
+}
+
+// putChat serves PUT /api/destination/chat: the IVS Chat room (its ARN,
+// used with the box's AWS account) or the seller's own token URL; both
+// empty turns chat off. The other [chat] keys are kept.
+func (s settingsAPI) putChat(w http.ResponseWriter, r *http.Request) {
+	var req ChatView
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	update(w, s, func(c *config.Config) error {
+		c.Chat.RoomARN, c.Chat.TokenURL = strings.TrimSpace(req.RoomARN), strings.TrimSpace(req.TokenURL)
+		if c.Chat.RoomARN != "" && c.Chat.TokenURL != "" {
+			return &config.Error{Key: "chat", Msg: "give the chat room's ARN or a token URL, not both"}
+		}
+		return nil
+	})
+}
+
+// streamKeyFiles are the two files the panel keeps a stream key in, in
+// the state directory (mode 0600). A new key goes to the one not in use,
+// so that the settings change is seen as one (the box rebuilds with it)
+// and a change that is refused leaves the key in use as it was.
+func streamKeyFiles(c *config.Config) [2]string {
+	return [2]string{filepath.Join(c.StateDir, "stream-key"), filepath.Join(c.StateDir, "stream-key-2")}
+}
+
+// keyToFile moves a stream key the API was given out of the config file
+// into one of streamKeyFiles, and returns the file it wrote ("" when it
+// wrote none).
+func keyToFile(old, next *config.Config) (string, error) {
+	k := next.Output.StreamKey
+	if k == "" || k == old.Output.StreamKey || next.Output.StreamKeyFile != "" {
+		return "", nil
+	}
+	files := streamKeyFiles(old)
+	file := files[0]
+	if old.Output.StreamKeyFile == file {
+		file = files[1]
+	}
+	if err := config.WriteSecret(file, k); err != nil {
+		return "", err
+	}
+	next.Output.StreamKey, next.Output.StreamKeyFile = "", file
+	return file, nil
+}
+
+// tidyKeyFiles removes the panel's key files that the settings in force
+// do not use: the one a refused change wrote, or the one a new key
+// replaced.
+func tidyKeyFiles(c *config.Config) {
+	for _, f := range streamKeyFiles(c) {
+		if c.Output.StreamKeyFile != f {
+			os.Remove(f)
+		}
+	}
+}

@@ -31,6 +31,9 @@ type Options struct {
 	// (default 15 s to 2 min): the key may be valid again later (IVS refuses
 	// an early reconnect after a hard drop), but it is never hammered.
 	RejectedBackoff backoff.Backoff
+	// DiskRetry is the pause between looks for free space when the disk
+	// is full (a statfs; no file is made): 5 s by default.
+	DiskRetry time.Duration
 	// StableAfter is how long a session must last for RejectedBackoff to
 	// start over (default 30 s): a server that takes the stream and then
 	// refuses it again stays slowly retried.
@@ -56,6 +59,9 @@ func (opt Options) withDefaults() Options {
 	}
 	if opt.RejectedBackoff.Min == 0 {
 		opt.RejectedBackoff.Min, opt.RejectedBackoff.Max = 15*time.Second, 2*time.Minute
+	}
+	if opt.DiskRetry == 0 {
+		opt.DiskRetry = 5 * time.Second
 	}
 	if opt.StableAfter == 0 {
 		opt.StableAfter = 30 * time.Second
@@ -306,8 +312,9 @@ func (p *Publisher) failed(ctx context.Context, err error) {
 		state = Refused
 		d = p.opt.RejectedBackoff.Next()
 	case errors.Is(err, ErrNoSpace):
-		// A full disk does not empty itself in a second: retry slowly.
-		d = p.opt.RejectedBackoff.Next()
+		// Looking for free space costs a statfs and makes no file: look
+		// every few seconds, so recording resumes soon after space is freed.
+		d = p.opt.DiskRetry
 	default:
 		d = p.opt.Backoff.Next()
 	}

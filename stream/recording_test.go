@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/pitchbox/pitchbox/encode"
-	"github.com/pitchbox/pitchbox/internal/backoff"
 	"github.com/pitchbox/pitchbox/internal/wait"
 )
 
@@ -135,7 +134,7 @@ func TestRecordingStopsOnAFullDiskWithoutEmptyFiles(t *testing.T) {
 	f := &File{Dir: dir, KeepFree: 4 << 20, FreeSpace: func(string) (int64, error) { return space.Load(), nil }}
 	feed := &keyframeFeed{}
 	p := NewPublisher(f, Options{Logger: quiet, RequestKeyframe: feed.request, AudioConfig: asc48kMono,
-		RejectedBackoff: backoff.Backoff{Min: 5 * time.Millisecond, Max: 10 * time.Millisecond}})
+		DiskRetry: 5 * time.Millisecond})
 	feed.pub.Store(p)
 	defer p.Close()
 	feed.request()

@@ -3,6 +3,7 @@ package box
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/pitchbox/pitchbox/control"
@@ -23,6 +24,8 @@ func explain(st *control.Status, now time.Time) {
 		st.Problem, st.Detail = "The last settings change did not work and was undone", st.ApplyError
 	case st.Camera == control.CameraLost:
 		st.Problem, st.Detail = "Camera not found: buyers see the “back soon” picture", st.Source
+	case strings.HasPrefix(st.Audio.SilentReason, "muted"):
+		st.Problem, st.Detail = "Sound is muted: buyers hear nothing", st.Audio.SilentReason
 	case st.Audio.SilentReason != "":
 		st.Problem, st.Detail = "No microphone: the stream has no sound", st.Audio.SilentReason
 	case st.State == control.Recording:

@@ -115,7 +115,7 @@ func (b *Box) onAir(s control.State, ss *control.StreamStatus) time.Time {
 	if !b.live {
 		return time.Time{}
 	}
-	if b.onAirSince.IsZero() && (s == control.Live || s == control.Recording) && ss != nil {
+	if b.onAirSince.IsZero() && (s == control.Live || s == control.Recording) && ss != nil && !ss.LiveSince.IsZero() {
 		b.onAirSince = ss.LiveSince
 	}
 	return b.onAirSince

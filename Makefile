@@ -88,6 +88,7 @@ deps-run:
 
 deps-test:
 	@scripts/deps.sh test
+	@scripts/axe.sh
 
 deps-deb:
 	@scripts/deps.sh deb

@@ -166,7 +166,20 @@ type Camera struct {
 	Width  int    `toml:"width"`
 	Height int    `toml:"height"`
 	FPS    int    `toml:"fps"`
+	// Format is "auto" (a raw format when it reaches the size and frame
+	// rate, else MJPEG, else the closest mode), or one of CameraFormats
+	// to insist on it.
+	Format string `toml:"format"`
+	// Decoder decodes MJPEG: "auto" (the board's hardware decoder when it
+	// has one, else the CPU), "cpu" or "m2m".
+	Decoder string `toml:"decoder"`
 }
+
+// CameraFormats are the pixel formats [camera] format may name.
+var CameraFormats = []string{"auto", "mjpeg", "yuyv", "nv12", "yu12"}
+
+// CameraDecoders are the values [camera] decoder may take.
+var CameraDecoders = []string{"auto", "cpu", "m2m"}
 
 // Encoder configures H.264 encoding.
 type Encoder struct {
@@ -245,7 +258,7 @@ func (p *Preset) SetDefaults() {
 func Defaults() *Config {
 	return &Config{
 		StateDir:  DefaultStateDir(),
-		Camera:    Camera{Device: "auto", Width: 1280, Height: 720, FPS: 30},
+		Camera:    Camera{Device: "auto", Width: 1280, Height: 720, FPS: 30, Format: "auto", Decoder: "auto"},
 		Encoder:   Encoder{Backend: "auto", Preset: "ultrafast", BitrateKbps: 2500, KeyframeSeconds: 2},
 		Control:   Control{Socket: DefaultSocket()},
 		Log:       LogConfig{Level: "info"},

@@ -33,6 +33,8 @@ func TestParseErrors(t *testing.T) {
 		{"wrong type", "[camera]\nwidth = \"big\"\n", []string{"camera.width", "incompatible types"}},
 		{"syntax", "[camera\n", []string{"line 2", "table name"}},
 		{"odd width", "[camera]\nwidth = 1281\n", []string{"camera.width", "1281", "even number"}},
+		{"camera format", "[camera]\nformat = \"h264\"\n", []string{"camera.format", `"h264"`, `"mjpeg"`, `"yuyv"`}},
+		{"camera decoder", "[camera]\ndecoder = \"gpu\"\n", []string{"camera.decoder", `"gpu"`, `"m2m"`}},
 		{"bad device", "[camera]\ndevice = \"webcam\"\n", []string{"camera.device", "testpattern"}},
 		{"bad backend", "[encoder]\nbackend = \"nvenc\"\n", []string{"encoder.backend", "x264"}},
 		{"bad preset", "[encoder]\npreset = \"turbo\"\n", []string{"encoder.preset", "ultrafast"}},

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -78,7 +79,7 @@ var sectionKeys = map[string][]string{
 	"buttons":   {"layout", "debounce_ms", "long_press_ms", "status_led", "overlay_led"},
 	"button":    {"line", "chip", "offset", "press", "long_press", "active_high"},
 	"key":       {"device", "key", "press", "long_press"},
-	"camera":    {"device", "width", "height", "fps"},
+	"camera":    {"device", "width", "height", "fps", "format", "decoder"},
 	"encoder":   {"backend", "preset", "bitrate_kbps", "keyframe_seconds"},
 	"output":    {"url", "stream_key", "stream_key_file", "ca_file", "autostart"},
 	"control":   {"socket"},
@@ -217,6 +218,12 @@ func (c *Config) validateMedia(bad func(string, string, ...any)) {
 	}
 	if cam.FPS < 1 || cam.FPS > 60 {
 		bad("camera.fps", "%d is not allowed (allowed: 1 to 60)", cam.FPS)
+	}
+	if !slices.Contains(CameraFormats, cam.Format) {
+		bad("camera.format", "%q is not allowed (allowed: %s)", cam.Format, quoted(CameraFormats))
+	}
+	if !slices.Contains(CameraDecoders, cam.Decoder) {
+		bad("camera.decoder", "%q is not allowed (allowed: %s)", cam.Decoder, quoted(CameraDecoders))
 	}
 	enc := c.Encoder
 	if enc.Backend != "auto" && enc.Backend != "x264" && enc.Backend != "m2m" {
@@ -368,4 +375,13 @@ func (c *Config) PresetNames() []string {
 	}
 	sort.Strings(n)
 	return n
+}
+
+// quoted lists values as "a", "b", "c" for an error message.
+func quoted(values []string) string {
+	q := make([]string, len(values))
+	for i, v := range values {
+		q[i] = strconv.Quote(v)
+	}
+	return strings.Join(q, ", ")
 }

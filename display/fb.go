@@ -199,6 +199,7 @@ func Differing(a *image.RGBA, b image.Image, skip image.Rectangle) (n, total int
 	return n, total
 }
 
+// diff is |a-b|.
 func diff(a, b uint8) int {
 	if a > b {
 		return int(a - b)

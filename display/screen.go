@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/draw"
 	"strings"
 	"time"
 
@@ -21,10 +20,29 @@ type Message struct {
 // State is everything the screen shows besides the picture.
 type State struct {
 	// Stream is the stream state.
-	Stream      control.State
-	OnAir       time.Duration
+	Stream control.State
+	// Problem says in plain words what keeps the box from doing what the
+	// seller asked, or what buyers miss ("Internet connection lost"),
+	// without the retry time; "" when nothing does. RetryAt is when the
+	// next attempt to connect is due (zero: none is scheduled): the
+	// screen counts down to it on its own clock.
+	Problem string
+	RetryAt time.Time
+	OnAir   time.Duration
+	// BitrateKbps is what is sent (0 when nothing is), TargetKbps the
+	// encoder's set bitrate, Rates the last minute of BitrateKbps.
 	BitrateKbps float64
-	Preset      string
+	TargetKbps  int
+	Rates       Rates
+	// PeakDBFS and RMSDBFS are the microphone's level; MicSilent says in
+	// a word or two why the stream has no sound ("no microphone",
+	// "muted"), "" when it has.
+	PeakDBFS, RMSDBFS float64
+	MicSilent         string
+	// Viewers is what IVS says of the live stream (count, health), nil
+	// when the box has no AWS account or is not live.
+	Viewers *control.Viewers
+	Preset  string
 	// Pairing is the first-run pairing code, PanelURL where to enter it,
 	// Fingerprint the panel's HTTPS certificate (SHA-256) when it has one.
 	Pairing, PanelURL, Fingerprint string
@@ -35,12 +53,16 @@ type State struct {
 
 // Layout is where things go on a screen of one size: the status bar on
 // top, the outgoing picture under it on the left (on top when the screen
-// is portrait), the chat in the rest, newest at the bottom.
+// is portrait), the chat in the rest, newest at the bottom. Side, under
+// the picture, holds the problem and the panel's address, then the
+// microphone's meter and the data-rate graph in what is left.
 type Layout struct {
 	W, H                  int
 	Status, Preview, Side image.Rectangle
 	Chat                  image.Rectangle
 	StatusFont, ChatFont  int
+	// SmallFont is for the side's lines and the gauges' labels.
+	SmallFont int
 }
 
 // NewLayout lays out a w×h screen (1920×1080, 1280×720, 800×480 DSI and
@@ -52,6 +74,7 @@ func NewLayout(w, h int) Layout {
 	l.Status = image.Rect(0, 0, w, sb)
 	l.StatusFont = sb * 55 / 100
 	l.ChatFont = max(14, h/22)
+	l.SmallFont = l.ChatFont * 7 / 10
 	body := image.Rect(m, sb+m, w-m, h-m)
 	if w >= h {
 		pw := (w / 2) &^ 1
@@ -63,7 +86,7 @@ func NewLayout(w, h int) Layout {
 		pw := body.Dx() &^ 1
 		ph := (pw * 9 / 16) &^ 1
 		l.Preview = image.Rect(body.Min.X, body.Min.Y, body.Min.X+pw, body.Min.Y+ph)
-		l.Side = image.Rect(body.Min.X, l.Preview.Max.Y+m, body.Max.X, l.Preview.Max.Y+m+l.ChatFont*3)
+		l.Side = image.Rect(body.Min.X, l.Preview.Max.Y+m, body.Max.X, l.Preview.Max.Y+m+l.ChatFont*5)
 		l.Chat = image.Rect(body.Min.X, l.Side.Max.Y+m, body.Max.X, body.Max.Y)
 	}
 	return l
@@ -84,7 +107,10 @@ var (
 // Screen draws the layout into a picture the size of the screen. It is
 // not safe for concurrent use.
 type Screen struct {
-	L     Layout
+	L Layout
+	// Clock is the screen's time, for the retry countdown; nil is
+	// time.Now.
+	Clock func() time.Time
 	img   *image.RGBA
 	r     *text.Renderer
 	paras map[string]*text.Paragraph
@@ -92,11 +118,18 @@ type Screen struct {
 	// row, made once per frame size.
 	mapW, mapH int
 	xs, ys     []int
+	// The gauges: where DrawStatus put them (empty when there was no
+	// room), their labels' glyphs, and a buffer for their numbers.
+	meter, graph image.Rectangle
+	small        asciiFont
+	num          []byte
 }
 
 // NewScreen makes a w×h screen drawing text with fonts.
 func NewScreen(w, h int, fonts *text.Fonts) *Screen {
 	s := &Screen{L: NewLayout(w, h), img: image.NewRGBA(image.Rect(0, 0, w, h)), r: text.NewRenderer(fonts), paras: map[string]*text.Paragraph{}}
+	s.small = newASCIIFont(s.r, s.L.SmallFont)
+	s.num = make([]byte, 0, 64)
 	fill(s.img, s.img.Bounds(), background)
 	return s
 }
@@ -104,75 +137,179 @@ func NewScreen(w, h int, fonts *text.Fonts) *Screen {
 // Image is the screen's picture.
 func (s *Screen) Image() *image.RGBA { return s.img }
 
-func fill(dst *image.RGBA, r image.Rectangle, c color.RGBA) {
-	draw.Draw(dst, r, &image.Uniform{C: c}, image.Point{}, draw.Src)
+// now is the screen's clock.
+func (s *Screen) now() time.Time {
+	if s.Clock != nil {
+		return s.Clock()
+	}
+	return time.Now()
 }
 
-// DrawStatus draws the status bar and the side panel under the picture,
-// and returns the area drawn.
-func (s *Screen) DrawStatus(st *State) image.Rectangle {
-	l := s.L
-	fill(s.img, l.Status, offGrey)
-	label, bg := "OFF", offGrey
-	switch st.Stream {
-	case control.Live:
-		label, bg = "● LIVE", liveRed
-	case control.Connecting:
-		label, bg = "CONNECTING", amber
-	case control.Reconnecting:
-		label, bg = "RECONNECTING", amber
-	case control.Refused:
-		label, bg = "REFUSED", amber
-	case control.Recording:
-		label, bg = "RECORDING ONLY", amber
+// fill paints r (clipped to dst) in c. Unlike draw.Draw with a Uniform,
+// it allocates nothing.
+func fill(dst *image.RGBA, r image.Rectangle, c color.RGBA) {
+	r = r.Intersect(dst.Rect)
+	if r.Empty() {
+		return
 	}
-	pad := l.Status.Dy() / 4
-	tag := s.r.Layout(label, 0, l.StatusFont, l.W/3)
-	tw := 0
-	for _, line := range tag.Lines {
-		for _, run := range line {
-			tw += run.Advance.Round()
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		o := dst.PixOffset(r.Min.X, y)
+		px := dst.Pix[o : o+4*r.Dx()]
+		for i := 0; i < len(px); i += 4 {
+			px[i], px[i+1], px[i+2], px[i+3] = c.R, c.G, c.B, c.A
 		}
 	}
-	fill(s.img, image.Rect(0, 0, tw+2*pad, l.Status.Dy()), bg)
-	top := (l.Status.Dy() - tag.LineHeight) / 2
-	s.r.Draw(s.img, l.Status, tag, pad, top, white, white)
-	var parts []string
-	if st.Stream == control.Live {
-		parts = append(parts, "on air "+clock(st.OnAir))
+}
+
+// DrawStatus draws the status bar, and under the picture the problem,
+// the panel's address and the gauges, and returns the area drawn.
+func (s *Screen) DrawStatus(st *State) image.Rectangle {
+	s.drawBar(st)
+	s.drawSide(st)
+	return s.L.Status.Union(s.L.Side)
+}
+
+// stateLabel is the banner's words for a state and their background.
+func stateLabel(s control.State) (string, color.RGBA) {
+	switch s {
+	case control.Live:
+		return "● LIVE", liveRed
+	case control.Connecting:
+		return "CONNECTING", amber
+	case control.Reconnecting:
+		return "RECONNECTING", amber
+	case control.Refused:
+		return "REFUSED", amber
+	case control.Recording:
+		return "RECORDING ONLY", amber
 	}
-	if st.BitrateKbps > 0 {
-		parts = append(parts, fmt.Sprintf("%.0f kbps", st.BitrateKbps))
+	return "OFF", offGrey
+}
+
+// drawBar draws the status bar: the state, what it means now (the time
+// on air, or the countdown to the next attempt), the preset on the
+// picture, and at the right end how many are watching.
+func (s *Screen) drawBar(st *State) {
+	l := s.L
+	bar := l.Status
+	fill(s.img, bar, offGrey)
+	label, bg := stateLabel(st.Stream)
+	pad := bar.Dy() / 4
+	tag := s.r.Layout(label, 0, l.StatusFont, l.W/3)
+	tw := tag.LineWidth(0)
+	fill(s.img, image.Rect(0, 0, tw+2*pad, bar.Dy()), bg)
+	top := (bar.Dy() - tag.LineHeight) / 2
+	s.r.Draw(s.img, bar, tag, pad, top, white, white)
+	right := l.W - pad
+	if v, col := s.viewersText(st.Viewers); v != "" {
+		p := s.r.Layout(v, 0, l.StatusFont, l.W/3)
+		right -= p.LineWidth(0)
+		s.r.Draw(s.img, bar, p, right, top, col, col)
+		right -= 2 * pad
+	}
+	var parts []string
+	switch {
+	case st.Stream == control.Live:
+		parts = append(parts, "on air "+clock(st.OnAir))
+	case st.Stream.Failing():
+		if r := retryText(st.RetryAt, s.now()); r != "" {
+			parts = append(parts, r)
+		}
 	}
 	if st.Preset != "" {
 		parts = append(parts, "showing "+st.Preset)
 	}
-	info := s.r.Layout(strings.Join(parts, "   "), 0, l.StatusFont, l.W-tw-4*pad)
-	s.r.Draw(s.img, l.Status, info, tw+3*pad, top, white, white)
-
-	fill(s.img, l.Side, background)
-	var lines []string
-	if st.Pairing != "" {
-		lines = append(lines, "Set up: open "+st.PanelURL, "Pairing code: "+st.Pairing)
-		if st.Fingerprint != "" {
-			lines = append(lines, "Certificate SHA-256: "+st.Fingerprint)
-		}
-	} else if st.PanelURL != "" {
-		lines = append(lines, "Panel: "+st.PanelURL)
+	if x := tw + 3*pad; x < right && len(parts) > 0 {
+		info := s.r.Layout(strings.Join(parts, "   "), 0, l.StatusFont, right-x)
+		s.r.Draw(s.img, image.Rect(x, 0, right, bar.Dy()), info, x, top, white, white)
 	}
-	y := l.Side.Min.Y
-	for i, t := range lines {
-		size := l.ChatFont * 7 / 10
+}
+
+// viewersText is the status bar's viewer count and its colour, "" when
+// IVS was not asked.
+func (s *Screen) viewersText(v *control.Viewers) (string, color.RGBA) {
+	switch {
+	case v == nil:
+		return "", white
+	case v.Error != "":
+		return "viewers unknown", grey
+	case s.r.Has('👁'):
+		return fmt.Sprintf("👁 %d watching", v.Count), white
+	case v.Count == 1:
+		return "1 viewer", white
+	}
+	return fmt.Sprintf("%d viewers", v.Count), white
+}
+
+// retrySeconds is how many whole seconds are left until at (rounded
+// up), 0 when it is due, -1 when no attempt is scheduled.
+func retrySeconds(at, now time.Time) int {
+	if at.IsZero() {
+		return -1
+	}
+	d := at.Sub(now)
+	if d <= 0 {
+		return 0
+	}
+	return int((d + time.Second - 1) / time.Second)
+}
+
+// retryText is "retrying in N s" for an attempt due at at, "retrying
+// now" when it is due, "" when none is scheduled.
+func retryText(at, now time.Time) string {
+	switch n := retrySeconds(at, now); n {
+	case -1:
+		return ""
+	case 0:
+		return "retrying now"
+	default:
+		return fmt.Sprintf("retrying in %d s", n)
+	}
+}
+
+// drawSide draws the area under the picture: the problem (two lines at
+// most), the panel's address or the pairing code, then the gauges in
+// what is left.
+func (s *Screen) drawSide(st *State) {
+	l := s.L
+	side := l.Side
+	fill(s.img, side, background)
+	gap := max(3, l.SmallFont/3)
+	y := side.Min.Y
+	if st.Problem != "" {
+		p := s.r.Layout(st.Problem, 0, l.ChatFont*8/10, side.Dx())
+		p.Lines = p.Lines[:min(len(p.Lines), 2)]
+		s.r.Draw(s.img, side, p, side.Min.X, y, amber, amber)
+		y += p.Height() + gap
+	}
+	for i, t := range panelLines(st) {
+		size := l.SmallFont
 		if i == 1 {
 			size = l.ChatFont
 		}
-		p := s.r.Layout(t, 0, size, l.Side.Dx())
-		s.r.Draw(s.img, l.Side, p, l.Side.Min.X, y, white, white)
+		p := s.r.Layout(t, 0, size, side.Dx())
+		s.r.Draw(s.img, side, p, side.Min.X, y, white, white)
 		y += p.Height()
 	}
-	return l.Status.Union(l.Side)
+	s.placeGauges(y + gap)
+	s.DrawMeter(st)
+	s.DrawGraph(st)
 }
 
+// panelLines say where the panel is, and on first run how to pair.
+func panelLines(st *State) []string {
+	switch {
+	case st.Pairing != "" && st.Fingerprint != "":
+		return []string{"Set up: open " + st.PanelURL, "Pairing code: " + st.Pairing, "Certificate SHA-256: " + st.Fingerprint}
+	case st.Pairing != "":
+		return []string{"Set up: open " + st.PanelURL, "Pairing code: " + st.Pairing}
+	case st.PanelURL != "":
+		return []string{"Panel: " + st.PanelURL}
+	}
+	return nil
+}
+
+// clock is d as H:MM:SS.
 func clock(d time.Duration) string {
 	d = d.Truncate(time.Second)
 	return fmt.Sprintf("%d:%02d:%02d", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60)
@@ -248,6 +385,7 @@ func (s *Screen) DrawPreview(f *frame.Frame) image.Rectangle {
 	return r
 }
 
+// yuvToRGB converts one BT.601 studio-range pixel.
 func yuvToRGB(y, u, v uint8) (uint8, uint8, uint8) {
 	c := (int32(y) - 16) * 298
 	d, e := int32(u)-128, int32(v)-128
@@ -257,6 +395,7 @@ func yuvToRGB(y, u, v uint8) (uint8, uint8, uint8) {
 	return clampU8(r), clampU8(g), clampU8(b)
 }
 
+// clampU8 clamps v to 0…255.
 func clampU8(v int32) uint8 {
 	switch {
 	case v < 0:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -76,6 +77,7 @@ var long500 = func() string {
 // 500-code-point one on a first run.
 func scenarios() map[string]*display.State {
 	mixed := &display.State{Stream: control.Live, OnAir: 83*time.Minute + 7*time.Second, BitrateKbps: 2488, Preset: "buy",
+		TargetKbps: 2500, PeakDBFS: -14, RMSDBFS: -24,
 		PanelURL: "http://192.168.1.20:8080/", Messages: []display.Message{
 			{"1", "anna", "Hello from Porto! 👋 Is the blue one in stock?"},
 			{"2", "李明", "这个多少钱？ 日本語も大丈夫です"},
@@ -85,12 +87,71 @@ func scenarios() map[string]*display.State {
 			{"6", "민수", "배송 얼마나 걸려요?"},
 		}}
 	burst := &display.State{Stream: control.Reconnecting, BitrateKbps: 0, Pairing: "K7QF-3XPM", PanelURL: "https://192.168.1.20:8080/",
-		Fingerprint: "AB:CD:EF:01:23:45:67:89"}
+		Fingerprint: "AB:CD:EF:01:23:45:67:89", Problem: "Cannot reach the streaming server: check the address in the panel",
+		RetryAt: screenTime.Add(95 * time.Second), TargetKbps: 2500, MicSilent: "muted"}
 	for i := 0; i < 200; i++ {
 		burst.Messages = append(burst.Messages, display.Message{fmt.Sprint("b", i), fmt.Sprintf("buyer%03d", i), fmt.Sprintf("message number %d of the burst", i)})
 	}
 	burst.Messages = append(burst.Messages, display.Message{"long", "verbose", long500})
-	return map[string]*display.State{"mixed": mixed, "burst": burst}
+	return map[string]*display.State{"mixed": mixed, "burst": burst,
+		"reconnecting": reconnecting(), "levels": levels(), "graph": graph()}
+}
+
+// screenTime is the screens' clock in the golden pictures.
+var screenTime = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+
+// rates is a minute of samples from kbps(second).
+func rates(kbps func(i int) float64) display.Rates {
+	var r display.Rates
+	for i := 0; i < display.RateSeconds; i++ {
+		r.Push(kbps(i))
+	}
+	return r
+}
+
+// reconnecting: the connection dropped 8 s ago (the graph falls to
+// zero), the next attempt is 3.2 s away ("retrying in 4 s").
+func reconnecting() *display.State {
+	return &display.State{Stream: control.Reconnecting, Problem: "Internet connection lost",
+		RetryAt: screenTime.Add(3200 * time.Millisecond), TargetKbps: 2500, Preset: "buy",
+		Rates: rates(func(i int) float64 {
+			if i >= 52 {
+				return 0
+			}
+			return 2500 + 180*math.Sin(float64(i)/3) - float64(i%7)*25
+		}),
+		PeakDBFS: -9, RMSDBFS: -21, PanelURL: "http://192.168.1.20:8080/", Messages: []display.Message{
+			{"1", "anna", "Is it still on? The picture froze"},
+			{"2", "jo", "frozen here too"},
+		}}
+}
+
+// levels: live, a loud voice: the RMS in the amber zone, the peak in the
+// red; twelve watching, a healthy stream.
+func levels() *display.State {
+	return &display.State{Stream: control.Live, OnAir: 12*time.Minute + 34*time.Second, BitrateKbps: 2512, TargetKbps: 2500,
+		Rates:    rates(func(i int) float64 { return 2500 + 60*math.Sin(float64(i)/2) }),
+		PeakDBFS: -3.5, RMSDBFS: -11, Viewers: &control.Viewers{Count: 12, Health: "HEALTHY"},
+		PanelURL: "http://192.168.1.20:8080/", Messages: []display.Message{{"1", "anna", "We can hear you well!"}}}
+}
+
+// graph: live through a congested minute (the rate dips under the
+// target twice), IVS says the stream is starving, and no microphone.
+func graph() *display.State {
+	return &display.State{Stream: control.Live, OnAir: 2*time.Hour + 5*time.Minute, BitrateKbps: 1480, TargetKbps: 3500,
+		Rates: rates(func(i int) float64 {
+			v := 3500 + 150*math.Sin(float64(i)*0.9)
+			switch {
+			case i >= 14 && i < 22:
+				v -= 1800 * math.Sin(float64(i-14)*math.Pi/8)
+			case i >= 44:
+				v = 1400 + 120*math.Cos(float64(i))
+			}
+			return v
+		}),
+		MicSilent: "no microphone", Problem: "No microphone: the stream has no sound", Preset: "sale",
+		Viewers:  &control.Viewers{Count: 1234, Health: "STARVING"},
+		PanelURL: "http://192.168.1.20:8080/", Messages: []display.Message{{"1", "bob", "The picture is stuttering"}}}
 }
 
 // TestLong500: a message of the longest length IVS chat allows is wrapped
@@ -198,6 +259,7 @@ func TestNoMissingGlyphs(t *testing.T) {
 
 func render(t testing.TB, fonts *text.Fonts, w, h int, st *display.State) *display.Screen {
 	s := display.NewScreen(w, h, fonts)
+	s.Clock = func() time.Time { return screenTime }
 	s.DrawPreview(testFrame(t))
 	s.DrawStatus(st)
 	s.DrawChat(st)

@@ -22,9 +22,15 @@ const RigW, RigH = 1280, 800
 // RigGolden is the golden picture, relative to the module root.
 const RigGolden = "display/testdata/golden/rig-1280x800-xrgb8888.png"
 
-// RigState is what the rig's screen shows.
+// RigState is what the rig's screen shows: the same every time, so
+// that the runner draws each part once.
 func RigState() *display.State {
+	var rates display.Rates
+	for i := 0; i < display.RateSeconds; i++ {
+		rates.Push(float64(2300 + (i*37)%400))
+	}
 	return &display.State{Stream: control.Live, OnAir: 12*time.Minute + 34*time.Second, BitrateKbps: 2500, Preset: "buy",
+		TargetKbps: 2500, Rates: rates, PeakDBFS: -8, RMSDBFS: -20, Viewers: &control.Viewers{Count: 3, Health: "HEALTHY"},
 		PanelURL: "http://10.0.2.15:8080/", Messages: []display.Message{
 			{ID: "1", Sender: "anna", Text: "Hello from the rig! Is the blue one in stock?"},
 			{ID: "2", Sender: "דוד", Text: "שלום! כמה זה עולה?"},

@@ -151,6 +151,15 @@ type Paragraph struct {
 // Height is the paragraph's height in pixels.
 func (p *Paragraph) Height() int { return len(p.Lines) * p.LineHeight }
 
+// LineWidth is the width of line i in pixels.
+func (p *Paragraph) LineWidth(i int) int {
+	w := 0
+	for _, run := range p.Lines[i] {
+		w += run.Advance.Round()
+	}
+	return w
+}
+
 // Renderer lays out and draws text. It is not safe for concurrent use.
 type Renderer struct {
 	fonts   *Fonts
@@ -158,12 +167,24 @@ type Renderer struct {
 	seg     shaping.Segmenter
 	wrapper shaping.LineWrapper
 	glyphs  map[glyphKey]*glyphMask
+	// Draw's own: the colours and a line's runs in visual order, kept so
+	// that drawing a laid-out paragraph allocates nothing (the Uniforms
+	// hold pointers to fg and ac: a color.RGBA put in an interface would
+	// be copied to the heap on each Draw).
+	fg, ac   color.RGBA
+	fgU, acU image.Uniform
+	order    []int
 }
 
 // NewRenderer returns a renderer over fonts.
 func NewRenderer(fonts *Fonts) *Renderer {
-	return &Renderer{fonts: fonts, glyphs: map[glyphKey]*glyphMask{}}
+	r := &Renderer{fonts: fonts, glyphs: map[glyphKey]*glyphMask{}}
+	r.fgU.C, r.acU.C = &r.fg, &r.ac
+	return r
 }
+
+// Has reports whether some font of the renderer has a glyph for c.
+func (r *Renderer) Has(c rune) bool { return r.fonts.Has(c) }
 
 // Direction is the paragraph direction of s by its first strong
 // character (Unicode's rule P2): right-to-left for Hebrew, Arabic and
@@ -216,9 +237,11 @@ func (r *Renderer) Layout(s string, accent, size, width int) *Paragraph {
 }
 
 // Draw draws p with its top-left corner at (x, y), clipped to clip. Runes
-// before p.Accent are drawn in accent, the rest in fg.
+// before p.Accent are drawn in accent, the rest in fg. Once its glyphs
+// are cached it allocates nothing.
 func (r *Renderer) Draw(dst *image.RGBA, clip image.Rectangle, p *Paragraph, x, y int, fg, accent color.RGBA) {
-	fgU, acU := image.NewUniform(fg), image.NewUniform(accent)
+	r.fg, r.ac = fg, accent
+	fgU, acU := &r.fgU, &r.acU
 	ascent := p.size * 95 / 100
 	for i, line := range p.Lines {
 		top := y + i*p.LineHeight
@@ -228,17 +251,13 @@ func (r *Renderer) Draw(dst *image.RGBA, clip image.Rectangle, p *Paragraph, x, 
 		if top+p.LineHeight <= clip.Min.Y {
 			continue
 		}
-		width := 0
-		for _, run := range line {
-			width += run.Advance.Round()
-		}
 		dot := x
 		if p.RTL {
-			dot = x + p.Width - width
+			dot = x + p.Width - p.LineWidth(i)
 		}
 		baseline := top + ascent
 		// Runs in visual order, left to right.
-		order := make([]int, len(line))
+		order := r.runOrder(len(line))
 		for j, run := range line {
 			if int(run.VisualIndex) < len(order) {
 				order[run.VisualIndex] = j
@@ -261,12 +280,24 @@ func (r *Renderer) Draw(dst *image.RGBA, clip image.Rectangle, p *Paragraph, x, 
 	}
 }
 
+// runOrder is r.order resized to n and zeroed.
+func (r *Renderer) runOrder(n int) []int {
+	if cap(r.order) < n {
+		r.order = make([]int, n)
+	}
+	r.order = r.order[:n]
+	clear(r.order)
+	return r.order
+}
+
+// glyphKey names a rasterised glyph: its face, its glyph and its size.
 type glyphKey struct {
 	face *font.Face
 	gid  font.GID
 	size int
 }
 
+// glyphMask is a rasterised glyph's coverage.
 type glyphMask struct {
 	mask   *image.Alpha
 	offset image.Point // from the dot on the baseline to the mask's top-left
@@ -275,6 +306,8 @@ type glyphMask struct {
 // maxGlyphs bounds the glyph cache (a chat in many scripts).
 const maxGlyphs = 4096
 
+// drawGlyph draws a glyph with its dot at (x, y) in col, rasterising
+// it on first use.
 func (r *Renderer) drawGlyph(dst *image.RGBA, clip image.Rectangle, face *font.Face, gid font.GID, size, x, y int, col *image.Uniform) {
 	k := glyphKey{face, gid, size}
 	gm, ok := r.glyphs[k]

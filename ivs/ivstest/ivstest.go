@@ -70,6 +70,7 @@ func New(accessKeyID, channelARN, ingest, streamKey string) *Server {
 	return s
 }
 
+// serve answers one API call as IVS would.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.Calls.Add(1)
 	fail := func(code int, typ, msg string) {

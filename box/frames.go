@@ -2,7 +2,9 @@ package box
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/pitchbox/pitchbox/audio"
@@ -16,19 +18,39 @@ import (
 // is never stalled.
 func (p *pipeline) capture(ctx context.Context, s *stage, out chan<- *frame.Frame) error {
 	errs := newRateLog(p.log, 10*time.Second)
+	var corrupt corruptLog
 	for {
 		f, err := p.src.Next(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
+			if errors.Is(err, ErrRenegotiate) {
+				return err
+			}
 			errs.Error("box: source", err)
 			continue
 		}
 		s.in.Add(1)
 		p.stats.captured.Add(1)
+		corrupt.check(p.log, p.src.Corrupt())
 		handOn(s, out, f)
 	}
+}
+
+// corruptLog logs, at most every 10 s, how many camera frames were
+// dropped as corrupt since it last did.
+type corruptLog struct {
+	logged uint64
+	at     time.Time
+}
+
+func (c *corruptLog) check(log *slog.Logger, n uint64) {
+	if n == c.logged || time.Since(c.at) < 10*time.Second {
+		return
+	}
+	log.Warn("box: dropped corrupt camera frames (USB errors?)", "frames", n-c.logged, "total", n)
+	c.logged, c.at = n, time.Now()
 }
 
 // handOn passes f to the next stage, or drops it (counted) when that

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pitchbox/pitchbox/audio"
@@ -19,16 +20,30 @@ import (
 // retryCamera is how often a missing camera is looked for again.
 const retryCamera = time.Second
 
+// ErrRenegotiate is returned by Next when the camera came back with other
+// modes than it had: the capture stage ends and the box builds the
+// pipeline again at the camera's new size.
+var ErrRenegotiate = errors.New("box: the camera came back with other modes")
+
 // Source is the camera with a fallback: when the camera is missing or lost
 // it delivers a "CAMERA LOST" slate at the same size and rate and reopens
 // the camera by itself when it is back. In test-pattern mode it is just the
 // pattern. It implements frame.Source.
 type Source struct {
-	log  *slog.Logger
-	auto bool   // camera.device = "auto": look the camera up again on retry
-	path string // "" in test-pattern mode; written under camMu
-	w, h int
-	fps  int
+	log    *slog.Logger
+	auto   bool   // camera.device = "auto": look the camera up again on retry
+	path   string // "" in test-pattern mode; written under camMu
+	w, h   int    // the frame size: the camera's, kept for the slate
+	cfgW   int    // the configured size, asked of the camera
+	cfgH   int
+	fps    int
+	format v4l2.FourCC // forced by [camera] format; 0 chooses
+	// renegotiate is set when the camera came back with other modes: the
+	// pipeline must be built again at the new size (Next's goroutine).
+	renegotiate bool
+	// corrupt counts the frames of cameras closed since, dropped because
+	// they could not be decoded; Corrupt adds the open camera's.
+	corrupt atomic.Uint64
 	// cam is written only by the goroutine calling Next, under camMu, so
 	// that the control API can use it meanwhile.
 	camMu   sync.Mutex
@@ -39,7 +54,11 @@ type Source struct {
 
 // NewSource opens the picture source the camera settings describe.
 func NewSource(c config.Camera, log *slog.Logger) (*Source, error) {
-	s := &Source{log: log, w: c.Width, h: c.Height, fps: c.FPS}
+	s := &Source{log: log, w: c.Width, h: c.Height, cfgW: c.Width, cfgH: c.Height, fps: c.FPS}
+	var err error
+	if s.format, err = v4l2.FormatNamed(c.Format); err != nil {
+		return nil, err
+	}
 	switch c.Device {
 	case "testpattern", "syncpattern":
 	case "auto":
@@ -52,7 +71,7 @@ func NewSource(c config.Camera, log *slog.Logger) (*Source, error) {
 		s.path = c.Device
 	}
 	if s.path != "" {
-		cam, err := v4l2.OpenCamera(s.path, c.Width, c.Height, c.FPS, poolFrames)
+		cam, err := s.open(s.path)
 		if err != nil {
 			log.Warn("box: camera unavailable; showing the camera-lost slate until it is back", "err", err)
 		} else {
@@ -121,7 +140,9 @@ func (s *Source) Next(ctx context.Context) (*frame.Frame, error) {
 		if err == nil || ctx.Err() != nil {
 			return f, err
 		}
-		s.log.Error("box: camera lost; showing the slate", "err", err, "device_lost", errors.Is(err, frame.ErrDeviceLost))
+		s.log.Error("box: camera lost; showing the slate", "err", err, "device_lost", errors.Is(err, frame.ErrDeviceLost),
+			"stalled", errors.Is(err, v4l2.ErrStalled))
+		s.corrupt.Add(cam.Corrupt())
 		s.setCamera(nil)
 		cam.Close()
 		s.pattern.Label = "CAMERA LOST"
@@ -132,8 +153,33 @@ func (s *Source) Next(ctx context.Context) (*frame.Frame, error) {
 		if s.reopen() {
 			return s.Next(ctx)
 		}
+		if s.renegotiate {
+			return nil, ErrRenegotiate
+		}
 	}
 	return s.pattern.Next(ctx)
+}
+
+// open opens the camera at path in the mode that best reaches the
+// configured size and rate, and logs the choice.
+func (s *Source) open(path string) (*v4l2.Camera, error) {
+	cam, err := v4l2.OpenCameraConfig(v4l2.CameraConfig{Path: path, Width: s.cfgW, Height: s.cfgH, FPS: s.fps,
+		Format: s.format, PoolSize: poolFrames})
+	if err != nil {
+		return nil, err
+	}
+	s.log.Info("box: camera mode", "source", cam.Describe(), "why", cam.Why())
+	return cam, nil
+}
+
+// Corrupt counts the camera frames dropped because they could not be
+// decoded, over every camera this source opened.
+func (s *Source) Corrupt() uint64 {
+	n := s.corrupt.Load()
+	if cam := s.camera(); cam != nil {
+		n += cam.Corrupt()
+	}
+	return n
 }
 
 // reopen looks for the camera again; it reports whether it is back.
@@ -148,13 +194,14 @@ func (s *Source) reopen() bool {
 	if path == "" {
 		return false
 	}
-	cam, err := v4l2.OpenCamera(path, s.w, s.h, s.fps, poolFrames)
+	cam, err := s.open(path)
 	if err != nil {
 		return false
 	}
 	if w, h := cam.Size(); w != s.w || h != s.h {
-		s.log.Warn("box: camera came back at another size; keeping the slate", "source", cam.Describe())
+		s.log.Warn("box: the camera came back with other modes; renegotiating", "source", cam.Describe())
 		cam.Close()
+		s.renegotiate = true
 		return false
 	}
 	s.log.Info("box: camera back", "source", cam.Describe())

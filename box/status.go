@@ -125,6 +125,7 @@ func (b *Box) onAir(s control.State, ss *control.StreamStatus) time.Time {
 func (p *pipeline) status(st *control.Status) {
 	fps, kbps := p.stats.rates(p.sentBytes())
 	st.Camera, st.Source = p.src.State(), p.src.Describe()
+	st.CorruptFrames = p.src.Corrupt()
 	st.Size = strconv.Itoa(p.width) + "x" + strconv.Itoa(p.height)
 	st.Encoder = p.enc.Name()
 	st.TargetKbps = p.cfg.Encoder.BitrateKbps

@@ -28,19 +28,22 @@ type Status struct {
 	Applying bool `json:"applying_settings,omitempty"`
 	// Viewers is the IVS channel's live stream as IVS reports it, when
 	// the box has an AWS account.
-	Viewers       *Viewers      `json:"viewers,omitempty"`
-	Camera        CameraState   `json:"camera"`
-	Source        string        `json:"source"`
-	Size          string        `json:"size"`
-	Encoder       string        `json:"encoder"`
-	Scene         string        `json:"scene"`
-	Presets       []string      `json:"presets"`
-	FPS           float64       `json:"fps"`
-	BitrateKbps   float64       `json:"bitrate_kbps"`
-	TargetKbps    int           `json:"target_kbps"` // the encoder's set bitrate
-	Captured      uint64        `json:"captured_frames"`
-	Encoded       uint64        `json:"encoded_frames"`
-	DroppedFrames uint64        `json:"dropped_frames"`
+	Viewers       *Viewers    `json:"viewers,omitempty"`
+	Camera        CameraState `json:"camera"`
+	Source        string      `json:"source"`
+	Size          string      `json:"size"`
+	Encoder       string      `json:"encoder"`
+	Scene         string      `json:"scene"`
+	Presets       []string    `json:"presets"`
+	FPS           float64     `json:"fps"`
+	BitrateKbps   float64     `json:"bitrate_kbps"`
+	TargetKbps    int         `json:"target_kbps"` // the encoder's set bitrate
+	Captured      uint64      `json:"captured_frames"`
+	Encoded       uint64      `json:"encoded_frames"`
+	DroppedFrames uint64      `json:"dropped_frames"`
+	// CorruptFrames counts camera frames dropped because they could not
+	// be decoded (USB errors truncate or garble MJPEG frames).
+	CorruptFrames uint64        `json:"camera_corrupt_frames"`
 	UptimeSeconds int64         `json:"uptime_seconds"`
 	Recording     string        `json:"recording,omitempty"`
 	LastAction    *LastAction   `json:"last_action,omitempty"`

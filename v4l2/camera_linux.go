@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -31,9 +32,14 @@ type Camera struct {
 	bufs   [][]byte
 	pool   *frame.Pool
 	mjpeg  frame.MJPEGDecoder
-	pfd    [1]unix.PollFd
-	offset time.Duration // CLOCK_MONOTONIC − pipeline clock
-	on     bool
+	why    string // why this mode was chosen
+	stall  stallWatch
+	// corrupt counts frames dropped because they could not be decoded
+	// (USB errors truncate or garble MJPEG frames); read by Corrupt.
+	corrupt atomic.Uint64
+	pfd     [1]unix.PollFd
+	offset  time.Duration // CLOCK_MONOTONIC − pipeline clock
+	on      bool
 }
 
 // OpenCamera opens path and negotiates the best format at about
@@ -63,25 +69,35 @@ func OpenCameraConfig(cfg CameraConfig) (*Camera, error) {
 
 func (c *Camera) setup(cfg CameraConfig) error {
 	d := c.dev
-	f := cfg.Format
-	if f == 0 {
-		var offered []FourCC
-		for _, fd := range d.Formats(BufTypeVideoCapture) {
-			offered = append(offered, fd.PixelFormat)
-		}
-		var err error
-		if f, err = Choose(offered); err != nil {
-			return fmt.Errorf("%s: %w", d.path, err)
-		}
+	mode, why, err := ChooseMode(d.FormatInfos(), Want{Width: cfg.Width, Height: cfg.Height, FPS: cfg.FPS, Format: cfg.Format})
+	if err != nil {
+		return fmt.Errorf("%s: %w", d.path, err)
 	}
+	c.why = why
+	if err := c.setFormat(mode, cfg.Format); err != nil {
+		return err
+	}
+	var sp StreamParm
+	sp.Type = BufTypeVideoCapture
+	cp := sp.Capture()
+	cp.TimePerFrame = Fract{1, uint32(max(min(float64(cfg.FPS), mode.FPS), 1) + 0.5)}
+	if err := d.ioctl(VIDIOC_S_PARM, unsafe.Pointer(&sp)); err == nil && cp.TimePerFrame.Numerator > 0 {
+		c.fps = float64(cp.TimePerFrame.Denominator) / float64(cp.TimePerFrame.Numerator)
+	}
+	return c.startStreaming(cfg)
+}
+
+// setFormat sets the chosen mode's format and size and reads back what
+// the driver chose (it may differ from the request).
+func (c *Camera) setFormat(mode Mode, forced FourCC) error {
+	d := c.dev
 	var fm Format
 	fm.Type = BufTypeVideoCapture
 	pix := fm.Pix()
-	pix.Width, pix.Height, pix.PixelFormat, pix.Field = uint32(cfg.Width), uint32(cfg.Height), f, FieldNone
+	pix.Width, pix.Height, pix.PixelFormat, pix.Field = uint32(mode.Width), uint32(mode.Height), mode.FourCC, FieldNone
 	if err := d.ioctl(VIDIOC_S_FMT, unsafe.Pointer(&fm)); err != nil {
-		return fmt.Errorf("v4l2: %s: set format %v %dx%d: %w", d.path, f, cfg.Width, cfg.Height, err)
+		return fmt.Errorf("v4l2: %s: set format %v: %w", d.path, mode, err)
 	}
-	// S_FMT returns what the driver chose: it may differ from the request.
 	c.format = pix.PixelFormat
 	c.width, c.height = int(pix.Width)&^1, int(pix.Height)&^1
 	c.stride = int(pix.BytesPerLine)
@@ -91,16 +107,16 @@ func (c *Camera) setup(cfg CameraConfig) error {
 			c.stride *= 2
 		}
 	}
-	if cfg.Format != 0 && c.format != cfg.Format {
-		return fmt.Errorf("v4l2: %s: asked for %v, the driver chose %v", d.path, cfg.Format, c.format)
+	if forced != 0 && c.format != forced {
+		return fmt.Errorf("v4l2: %s: asked for %v, the driver chose %v", d.path, forced, c.format)
 	}
-	var sp StreamParm
-	sp.Type = BufTypeVideoCapture
-	cp := sp.Capture()
-	cp.TimePerFrame = Fract{1, uint32(max(cfg.FPS, 1))}
-	if err := d.ioctl(VIDIOC_S_PARM, unsafe.Pointer(&sp)); err == nil && cp.TimePerFrame.Numerator > 0 {
-		c.fps = float64(cp.TimePerFrame.Denominator) / float64(cp.TimePerFrame.Numerator)
-	}
+	return nil
+}
+
+// startStreaming maps and queues the buffers, makes the frame pool and
+// turns the stream on.
+func (c *Camera) startStreaming(cfg CameraConfig) error {
+	d := c.dev
 	rb := RequestBuffers{Count: CameraBuffers, Type: BufTypeVideoCapture, Memory: MemoryMMAP}
 	if err := d.ioctl(VIDIOC_REQBUFS, unsafe.Pointer(&rb)); err != nil {
 		return fmt.Errorf("v4l2: %s: request buffers: %w", d.path, err)
@@ -131,10 +147,14 @@ func (c *Camera) setup(cfg CameraConfig) error {
 		return fmt.Errorf("v4l2: %s: stream on: %w", d.path, err)
 	}
 	c.on = true
+	c.stall.start(time.Now)
 	c.pfd[0] = unix.PollFd{Fd: int32(d.fd), Events: unix.POLLIN}
 	c.offset = time.Duration(monoNow()) - frame.Now()
 	return nil
 }
+
+// Why says what was asked of the camera, which mode was chosen and why.
+func (c *Camera) Why() string { return c.why }
 
 // Size reports the frame size the driver chose.
 func (c *Camera) Size() (width, height int) { return c.width, c.height }
@@ -157,6 +177,9 @@ func (c *Camera) Next(ctx context.Context) (*frame.Frame, error) {
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
+		}
+		if stalled, d := c.stall.stalled(); stalled {
+			return nil, fmt.Errorf("v4l2: %s: %w (nothing usable for %v)", c.dev.path, ErrStalled, d.Round(time.Millisecond))
 		}
 		n, err := unix.Poll(c.pfd[:], 100)
 		if err != nil && err != syscall.EINTR {
@@ -183,19 +206,25 @@ func (c *Camera) Next(ctx context.Context) (*frame.Frame, error) {
 			return nil, c.dev.wrap("queue", err)
 		}
 		if f != nil {
+			c.stall.good()
 			return f, nil
 		}
 	}
 }
 
+// Corrupt counts the frames dropped because they could not be decoded.
+func (c *Camera) Corrupt() uint64 { return c.corrupt.Load() }
+
 // fill converts a dequeued buffer; nil means the frame is dropped (a
 // corrupt buffer, or every pooled frame in use downstream).
 func (c *Camera) fill(b *Buffer) *frame.Frame {
 	if b.Flags&BufFlagError != 0 || int(b.Index) >= len(c.bufs) {
+		c.corrupt.Add(1)
 		return nil
 	}
 	f := c.pool.Get()
 	if f == nil {
+		c.stall.good() // the camera delivers; the pipeline is behind
 		return nil
 	}
 	data := c.bufs[b.Index][:min(int(b.BytesUsed), len(c.bufs[b.Index]))]
@@ -213,6 +242,7 @@ func (c *Camera) fill(b *Buffer) *frame.Frame {
 		err = errors.New("unhandled format")
 	}
 	if err != nil {
+		c.corrupt.Add(1)
 		f.Release()
 		return nil
 	}
@@ -263,11 +293,7 @@ func Devices() ([]DeviceInfo, error) {
 			d.Close()
 			continue
 		}
-		info := DeviceInfo{Path: p, Name: d.Card(), Bus: d.BusInfo()}
-		for _, fd := range d.Formats(BufTypeVideoCapture) {
-			info.Formats = append(info.Formats, FormatInfo{
-				FourCC: fd.PixelFormat, Description: CString(fd.Description[:]), Sizes: d.FrameSizes(fd.PixelFormat)})
-		}
+		info := DeviceInfo{Path: p, Name: d.Card(), Bus: d.BusInfo(), Formats: d.FormatInfos()}
 		d.Close()
 		out = append(out, info)
 	}

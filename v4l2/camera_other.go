@@ -42,3 +42,9 @@ func (c *Camera) Controls() ([]ControlInfo, error) { return nil, ErrUnsupported 
 
 // SetControl reports ErrUnsupported.
 func (c *Camera) SetControl(uint32, int32) (int32, error) { return 0, ErrUnsupported }
+
+// Why is empty: there is no camera on this system.
+func (c *Camera) Why() string { return "" }
+
+// Corrupt is zero: there is no camera on this system.
+func (c *Camera) Corrupt() uint64 { return 0 }

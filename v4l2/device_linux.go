@@ -76,6 +76,16 @@ func (d *Device) Formats(bufType uint32) []FmtDesc {
 	}
 }
 
+// FormatInfos lists the capture formats with their sizes and rates.
+func (d *Device) FormatInfos() []FormatInfo {
+	var out []FormatInfo
+	for _, fd := range d.Formats(BufTypeVideoCapture) {
+		out = append(out, FormatInfo{FourCC: fd.PixelFormat, Description: CString(fd.Description[:]),
+			Sizes: d.FrameSizes(fd.PixelFormat)})
+	}
+	return out
+}
+
 // FrameSizes lists the sizes offered for a pixel format.
 func (d *Device) FrameSizes(f FourCC) []FrameSize {
 	var out []FrameSize

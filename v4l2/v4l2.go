@@ -8,7 +8,6 @@ package v4l2
 
 import (
 	"errors"
-	"fmt"
 	"unsafe"
 )
 
@@ -41,18 +40,6 @@ func (f FourCC) String() string {
 		}
 	}
 	return string(b)
-}
-
-// Choose picks the preferred format among those a device offers.
-func Choose(offered []FourCC) (FourCC, error) {
-	for _, p := range Preferred {
-		for _, o := range offered {
-			if o == p {
-				return p, nil
-			}
-		}
-	}
-	return 0, fmt.Errorf("v4l2: the camera offers %v; pitchbox reads YU12, NV12, YUYV or MJPEG", offered)
 }
 
 // ioctl request encoding (include/uapi/asm-generic/ioctl.h).

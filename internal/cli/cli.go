@@ -16,13 +16,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
-	"github.com/pitchbox/pitchbox/audio"
 	"github.com/pitchbox/pitchbox/box"
 	"github.com/pitchbox/pitchbox/chat"
 	"github.com/pitchbox/pitchbox/config"
@@ -30,7 +28,6 @@ import (
 	"github.com/pitchbox/pitchbox/internal/logring"
 	"github.com/pitchbox/pitchbox/panel"
 	"github.com/pitchbox/pitchbox/panel/auth"
-	"github.com/pitchbox/pitchbox/v4l2"
 )
 
 // Exit codes.
@@ -56,7 +53,7 @@ commands:
   snapshot FILE.jpg                     save the outgoing picture as JPEG
   chat [--json] | chat send TEXT | chat delete ID | chat disconnect USER
                                         the IVS Chat room: read, post, moderate
-  devices [--json]                      list cameras, encoders and microphones
+  devices [--config FILE] [--json]      list cameras (the mode the box would open marked *), encoders, microphones
   doctor [--config FILE]                check what the box needs, one line each
   version                               print the version
 
@@ -454,66 +451,5 @@ func cmdSnapshot(args []string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "saved %s (%d bytes)\n", pos[0], len(jpg))
-	return nil
-}
-
-func cmdDevices(args []string, stdout io.Writer) error {
-	fs := newFlags("devices")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	devs, err := v4l2.Devices()
-	if err != nil {
-		return err
-	}
-	encs := v4l2.Encoders(v4l2.FmtH264, v4l2.FmtFWHT)
-	mics := audio.Cards()
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if devs == nil {
-			devs = []v4l2.DeviceInfo{}
-		}
-		if encs == nil {
-			encs = []v4l2.EncoderInfo{}
-		}
-		if mics == nil {
-			mics = []audio.Card{}
-		}
-		return enc.Encode(map[string]any{"cameras": devs, "encoders": encs, "microphones": mics})
-	}
-	for _, m := range mics {
-		usb := ""
-		if m.USB {
-			usb = ", USB"
-		}
-		fmt.Fprintf(stdout, "hw:%d,%d  %s: %s (microphone%s)\n", m.Index, m.Device, m.ID, m.Name, usb)
-	}
-	for _, e := range encs {
-		fmt.Fprintf(stdout, "%s  %s: %v encoder (memory-to-memory%s)\n", e.Path, e.Card, e.Coded, map[bool]string{true: ", multi-planar"}[e.MPlane])
-	}
-	if len(devs) == 0 {
-		fmt.Fprintln(stdout, "no cameras found (pitchbox will use its test pattern)")
-		return nil
-	}
-	for _, d := range devs {
-		fmt.Fprintf(stdout, "%s  %s (%s)\n", d.Path, d.Name, d.Bus)
-		for _, f := range d.Formats {
-			fmt.Fprintf(stdout, "  %v  %s\n", f.FourCC, f.Description)
-			for _, s := range f.Sizes {
-				size := fmt.Sprintf("%dx%d", s.Width, s.Height)
-				if s.MaxWidth != s.Width || s.MaxHeight != s.Height {
-					size += fmt.Sprintf("…%dx%d", s.MaxWidth, s.MaxHeight)
-				}
-				rates := make([]string, len(s.Rates))
-				sort.Float64s(s.Rates)
-				for i, r := range s.Rates {
-					rates[i] = fmt.Sprintf("%g", r)
-				}
-				fmt.Fprintf(stdout, "    %-22s %s fps\n", size, strings.Join(rates, " "))
-			}
-		}
-	}
 	return nil
 }

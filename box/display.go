@@ -3,11 +3,12 @@ package box
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/pitchbox/pitchbox/chat"
 	"github.com/pitchbox/pitchbox/config"
-
+	"github.com/pitchbox/pitchbox/control"
 	"github.com/pitchbox/pitchbox/display"
 	"github.com/pitchbox/pitchbox/display/text"
 	"github.com/pitchbox/pitchbox/frame"
@@ -28,29 +29,54 @@ func WithPanelInfo(info func() PanelInfo) Option {
 // chatOnScreen bounds the messages handed to the screen each time.
 const chatOnScreen = 100
 
-// DisplayState implements display.Feed.
+// DisplayState implements display.Feed: what Status says, in the
+// screen's terms, with the last minute of the bitrate sent. The screen
+// asks a few times a second.
 func (b *Box) DisplayState() display.State {
-	st := display.State{Stream: b.State(), Preset: b.Scene()}
+	st := b.Status()
+	ds := display.State{Stream: st.State, Problem: st.Problem, BitrateKbps: st.BitrateKbps, TargetKbps: st.TargetKbps,
+		PeakDBFS: st.Audio.PeakDBFS, RMSDBFS: st.Audio.RMSDBFS, MicSilent: micSilent(st.Audio.SilentReason),
+		Viewers: st.Viewers, Preset: st.Scene}
+	if st.State.Failing() && st.Stream != nil {
+		// The screen counts down to the next attempt on its own clock:
+		// the reason goes without the time.
+		ds.Problem, ds.RetryAt = st.Stream.Problem, st.RetryAt
+		if ds.Problem == "" {
+			ds.Problem = "Not connected"
+		}
+	}
+	if st.State == control.Live && !st.OnAirSince.IsZero() {
+		ds.OnAir = time.Since(st.OnAirSince)
+	}
+	if w := b.watching(); w != nil {
+		ds.Rates = w.history()
+	}
 	if b.opt.panelInfo != nil {
 		pi := b.opt.panelInfo()
-		st.PanelURL, st.Pairing, st.Fingerprint = pi.URL, pi.Pairing, pi.Fingerprint
+		ds.PanelURL, ds.Pairing, ds.Fingerprint = pi.URL, pi.Pairing, pi.Fingerprint
 	}
-	p := b.pipeline()
-	if p == nil {
-		return st
+	switch p := b.pipeline(); {
+	case p == nil:
+	case p.chat == nil:
+		ds.ChatNote = "Chat is off (set it up in the panel's config)"
+	default:
+		ds.Messages, ds.ChatNote = chatOnDisplay(p.chat)
 	}
-	if pub := p.publisher(); pub != nil {
-		if ps := pub.Status(); !ps.LiveSince.IsZero() {
-			st.OnAir = time.Since(ps.LiveSince)
-		}
-		_, st.BitrateKbps = p.stats.rates(p.sentBytes())
+	return ds
+}
+
+// micSilent is the meter's words for why the stream has no sound ("" when
+// it has): muted, no microphone, or no sound (no AAC encoder).
+func micSilent(reason string) string {
+	switch {
+	case reason == "":
+		return ""
+	case strings.HasPrefix(reason, "muted"):
+		return "muted"
+	case strings.Contains(reason, "microphone"):
+		return "no microphone"
 	}
-	if p.chat == nil {
-		st.ChatNote = "Chat is off (set it up in the panel's config)"
-		return st
-	}
-	st.Messages, st.ChatNote = chatOnDisplay(p.chat)
-	return st
+	return "no sound"
 }
 
 // chatOnDisplay is the latest messages for the screen, or a note when

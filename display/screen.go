@@ -145,19 +145,23 @@ func (s *Screen) now() time.Time {
 	return time.Now()
 }
 
-// fill paints r (clipped to dst) in c. Unlike draw.Draw with a Uniform,
-// it allocates nothing.
+// fill paints r (clipped to dst) in c: one pixel, doubled by copies
+// across the first row, then that row copied down. Unlike draw.Draw with
+// a Uniform, it allocates nothing.
 func fill(dst *image.RGBA, r image.Rectangle, c color.RGBA) {
 	r = r.Intersect(dst.Rect)
 	if r.Empty() {
 		return
 	}
-	for y := r.Min.Y; y < r.Max.Y; y++ {
+	o := dst.PixOffset(r.Min.X, r.Min.Y)
+	row := dst.Pix[o : o+4*r.Dx()]
+	row[0], row[1], row[2], row[3] = c.R, c.G, c.B, c.A
+	for n := 4; n < len(row); n *= 2 {
+		copy(row[n:], row[:n])
+	}
+	for y := r.Min.Y + 1; y < r.Max.Y; y++ {
 		o := dst.PixOffset(r.Min.X, y)
-		px := dst.Pix[o : o+4*r.Dx()]
-		for i := 0; i < len(px); i += 4 {
-			px[i], px[i+1], px[i+2], px[i+3] = c.R, c.G, c.B, c.A
-		}
+		copy(dst.Pix[o:o+len(row)], row)
 	}
 }
 

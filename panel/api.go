@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/pitchbox/pitchbox/control"
 )
@@ -21,7 +22,7 @@ type NotFound interface{ NotFound() bool }
 func NewAPI(c control.Controller, source string) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/status", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, c.Status())
+		writeJSON(w, http.StatusOK, statusView{Status: c.Status(), Now: time.Now()})
 	})
 	mux.HandleFunc("POST /api/presets/{name}/show", func(w http.ResponseWriter, r *http.Request) {
 		name := presetName(c, r.PathValue("name"))
@@ -63,6 +64,14 @@ func NewAPI(c control.Controller, source string) http.Handler {
 		writeError(w, http.StatusNotFound, errors.New("panel: no such endpoint: "+r.Method+" "+r.URL.Path))
 	})
 	return mux
+}
+
+// statusView is the status with the box's clock when it was taken, so
+// that a browser whose clock is off still counts the time on air and the
+// retry countdown right.
+type statusView struct {
+	control.Status
+	Now time.Time `json:"now"`
 }
 
 // presetName is the name of the preset ref names by its id or its name,

@@ -1,7 +1,6 @@
 package panel
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"os"
@@ -11,23 +10,27 @@ import (
 	"github.com/pitchbox/pitchbox/config"
 )
 
-// Where the IVS console shows each value, for the messages below.
-const (
-	consoleIngest = "Amazon IVS console → Channels → your channel → Stream configuration → Ingest server"
-	consoleKey    = "Amazon IVS console → Channels → your channel → Stream configuration → Stream key"
-)
+// consoleIngest is where the IVS console shows the ingest server.
+const consoleIngest = "Amazon IVS console → Channels → your channel → Stream configuration → Ingest server"
 
 // NoticeKeyInURL is what PUT /api/destination says when it took the
 // stream key out of the URL it was given.
 const NoticeKeyInURL = "The stream key was in the URL; it is saved as the key (and hidden from now on)."
 
+// sellerError is a message for the seller, in whole sentences (a
+// capital and a full stop, unlike Go's error strings).
+type sellerError string
+
+// Error is the message.
+func (e sellerError) Error() string { return string(e) }
+
 // errPlaybackURL answers a pasted playback URL.
-var errPlaybackURL = errors.New("This is the playback URL (for viewers); paste the Ingest server instead (rtmps://…:443/app/). " +
+const errPlaybackURL = sellerError("This is the playback URL (for viewers); paste the Ingest server instead (rtmps://…:443/app/). " +
 	"It is in the " + consoleIngest + ".")
 
 // errTwoKeys answers a URL that ends in one stream key while the key field
 // holds another; neither key is named.
-var errTwoKeys = errors.New("The Ingest server ends in a stream key, and a different key is in the Stream key field. " +
+const errTwoKeys = sellerError("The Ingest server ends in a stream key, and a different key is in the Stream key field. " +
 	"Paste the Ingest server without the key (it ends in /app/), and the key in its own field.")
 
 // ingest is a destination as the seller pasted it, tidied: the URL

@@ -105,6 +105,7 @@ func TestFreeTextPresetNames(t *testing.T) {
 	}
 }
 
+// mustJSON is v as JSON.
 func mustJSON(t *testing.T, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v)

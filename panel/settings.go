@@ -417,7 +417,8 @@ func (s settingsAPI) putCamera(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	update(w, s, func(c *config.Config) error {
-		c.Camera = config.Camera{Device: body.Device, Width: body.Width, Height: body.Height, FPS: body.FPS}
+		// The camera's other settings (format, decoder) are kept.
+		c.Camera.Device, c.Camera.Width, c.Camera.Height, c.Camera.FPS = body.Device, body.Width, body.Height, body.FPS
 		return nil
 	})
 }

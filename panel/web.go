@@ -47,7 +47,7 @@ type Web struct {
 // Handler returns the panel's handler.
 func (s *Web) Handler() http.Handler {
 	s.pages = map[string]*template.Template{}
-	layout := template.Must(template.ParseFS(webFS, "web/templates/layout.html"))
+	layout := template.Must(template.ParseFS(webFS, "web/templates/layout.html", "web/templates/partials.html"))
 	for name := range pageTitles {
 		t := template.Must(template.Must(layout.Clone()).ParseFS(webFS, "web/templates/"+name+".html"))
 		s.pages[name] = t

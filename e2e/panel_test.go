@@ -274,6 +274,9 @@ func TestPanelInBrowser(t *testing.T) {
 		u.page("/live", "live")
 		u.waitText("#live-toggle", label)
 		u.run(chromedp.Click(chromedp.CSS("#live-toggle")))
+		if label == "Stop" { // Stop asks first
+			u.run(chromedp.WaitVisible(chromedp.CSS("#stop-confirm")), chromedp.Click(chromedp.CSS("#stop-confirm")))
+		}
 		if err := b.WaitState(state, 20*time.Second); err != nil {
 			t.Fatal(err)
 		}

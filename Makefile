@@ -60,6 +60,7 @@ deb-test: deps-deb-test deb ## lint the packages, run the arm ones under qemu-us
 bench: deps-test ## hot-path benchmarks (allocs/op) and CPU against ffmpeg
 	$(GO) test -run '^$$' -bench . -benchmem ./overlay/... ./frame/... ./encode/... ./audio/... ./display/...
 	$(GO) test -run '^$$' -bench PressToPicture -benchtime 100x ./buttons/
+	$(GO) run ./e2e/jpegbench
 	$(GO) run ./e2e/cpubench
 
 install: build ## install binary, systemd unit, udev rules, sysusers/tmpfiles snippets and example config

@@ -38,6 +38,8 @@ type Source struct {
 	cfgH   int
 	fps    int
 	format v4l2.FourCC // forced by [camera] format; 0 chooses
+	// decoder is [camera] decoder, for MJPEG modes.
+	decoder string
 	// renegotiate is set when the camera came back with other modes: the
 	// pipeline must be built again at the new size (Next's goroutine).
 	renegotiate bool
@@ -54,7 +56,7 @@ type Source struct {
 
 // NewSource opens the picture source the camera settings describe.
 func NewSource(c config.Camera, log *slog.Logger) (*Source, error) {
-	s := &Source{log: log, w: c.Width, h: c.Height, cfgW: c.Width, cfgH: c.Height, fps: c.FPS}
+	s := &Source{log: log, w: c.Width, h: c.Height, cfgW: c.Width, cfgH: c.Height, fps: c.FPS, decoder: c.Decoder}
 	var err error
 	if s.format, err = v4l2.FormatNamed(c.Format); err != nil {
 		return nil, err
@@ -164,7 +166,7 @@ func (s *Source) Next(ctx context.Context) (*frame.Frame, error) {
 // configured size and rate, and logs the choice.
 func (s *Source) open(path string) (*v4l2.Camera, error) {
 	cam, err := v4l2.OpenCameraConfig(v4l2.CameraConfig{Path: path, Width: s.cfgW, Height: s.cfgH, FPS: s.fps,
-		Format: s.format, PoolSize: poolFrames})
+		Format: s.format, Decoder: s.decoder, PoolSize: poolFrames})
 	if err != nil {
 		return nil, err
 	}

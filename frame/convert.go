@@ -1,6 +1,7 @@
 package frame
 
 import (
+	"encoding/binary"
 	"fmt"
 )
 
@@ -19,19 +20,52 @@ func FromYUYV(dst *Frame, src []byte, stride int) error {
 		y1 := dst.Y[(y+1)*dst.YStride : (y+1)*dst.YStride+w]
 		u := dst.U[(y/2)*dst.CStride : (y/2)*dst.CStride+w/2]
 		v := dst.V[(y/2)*dst.CStride : (y/2)*dst.CStride+w/2]
-		for x := 0; x < w/2; x++ {
-			i := 4 * x
-			a := r0[i : i+4 : i+4]
-			b := r1[i : i+4 : i+4]
-			y0[2*x] = a[0]
-			y0[2*x+1] = a[2]
-			y1[2*x] = b[0]
-			y1[2*x+1] = b[2]
+		n := yuyvRows8(r0, r1, y0, y1, u, v)
+		for x := n; x < w/2; x++ {
+			a := r0[4*x : 4*x+4 : 4*x+4]
+			b := r1[4*x : 4*x+4 : 4*x+4]
+			y0[2*x], y0[2*x+1] = a[0], a[2]
+			y1[2*x], y1[2*x+1] = b[0], b[2]
 			u[x] = byte((uint(a[1]) + uint(b[1]) + 1) >> 1)
 			v[x] = byte((uint(a[3]) + uint(b[3]) + 1) >> 1)
 		}
 	}
 	return nil
+}
+
+// Byte-lane masks for converting YUYV eight bytes at a time.
+const (
+	evenBytes = 0x00FF00FF00FF00FF
+	ones16    = 0x0001000100010001
+)
+
+// packEven gathers the four even bytes of v (the lumas of two YUYV pixel
+// pairs) into the low 32 bits.
+func packEven(v uint64) uint64 {
+	v &= evenBytes
+	v = (v | v>>8) & 0x0000FFFF0000FFFF
+	return (v | v>>16) & 0xFFFFFFFF
+}
+
+// yuyvRows8 converts two YUYV rows eight pixels at a time (SWAR on
+// 64-bit words: lumas packed, chromas of both rows averaged in 16-bit
+// lanes) and returns how many chroma samples it wrote.
+func yuyvRows8(r0, r1, y0, y1, u, v []byte) int {
+	n := len(u) &^ 3
+	u, v = u[:n], v[:n]
+	for len(u) >= 4 && len(v) >= 4 && len(r0) >= 16 && len(r1) >= 16 && len(y0) >= 8 && len(y1) >= 8 {
+		a0, a1 := binary.LittleEndian.Uint64(r0), binary.LittleEndian.Uint64(r0[8:])
+		b0, b1 := binary.LittleEndian.Uint64(r1), binary.LittleEndian.Uint64(r1[8:])
+		binary.LittleEndian.PutUint64(y0, packEven(a0)|packEven(a1)<<32)
+		binary.LittleEndian.PutUint64(y1, packEven(b0)|packEven(b1)<<32)
+		// U0 V0 U1 V1 of each word in 16-bit lanes, rows averaged.
+		c0 := ((a0>>8)&evenBytes + (b0>>8)&evenBytes + ones16) >> 1 & evenBytes
+		c1 := ((a1>>8)&evenBytes + (b1>>8)&evenBytes + ones16) >> 1 & evenBytes
+		binary.LittleEndian.PutUint32(u, uint32(c0&0xFF|c0>>24&0xFF00|(c1&0xFF)<<16|(c1>>32&0xFF)<<24))
+		binary.LittleEndian.PutUint32(v, uint32(c0>>16&0xFF|c0>>40&0xFF00|(c1>>16&0xFF)<<16|(c1>>48&0xFF)<<24))
+		r0, r1, y0, y1, u, v = r0[16:], r1[16:], y0[8:], y1[8:], u[4:], v[4:]
+	}
+	return n - len(u)
 }
 
 // FromNV12 converts NV12 (a Y plane, then one interleaved UV plane at half

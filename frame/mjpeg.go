@@ -19,7 +19,7 @@ type MJPEGDecoder struct {
 // Decode decodes one JPEG into dst. JPEGs from UVC cameras often omit the
 // Huffman tables (they rely on the standard ones); those are put back.
 func (d *MJPEGDecoder) Decode(dst *Frame, data []byte) error {
-	data = d.withHuffman(data)
+	data = d.WithHuffman(data)
 	d.rd.Reset(data)
 	img, err := jpeg.Decode(&d.rd)
 	if err != nil {
@@ -94,9 +94,9 @@ func standardDHT() []byte {
 	return stdDHT
 }
 
-// withHuffman returns data with the standard Huffman tables inserted after
+// WithHuffman returns data with the standard Huffman tables inserted after
 // SOI when the JPEG has none before its scan.
-func (d *MJPEGDecoder) withHuffman(data []byte) []byte {
+func (d *MJPEGDecoder) WithHuffman(data []byte) []byte {
 	if len(data) < 4 || data[0] != 0xFF || data[1] != 0xD8 {
 		return data
 	}

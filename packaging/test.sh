@@ -5,13 +5,13 @@
 #  1. each of dist/pitchbox_DEBVERSION_{amd64,arm64,armhf}.deb: lintian
 #     reports no error; the control fields, conffile and contents are as
 #     they should be; the binary is for its architecture and links
-#     libx264, libavcodec, libavutil and libc (readelf -d) with Depends: on
+#     libx264, libavcodec, libavutil, libturbojpeg and libc (readelf -d) with Depends: on
 #     their packages;
 #  2. the arm64 and armhf binaries run under qemu-user against the Debian
 #     libraries of their sysroot: `pitchbox version`, `pitchbox doctor`
 #     (exit 0: here the camera, microphone, GPIO and screen are missing,
 #     which doctor reports as warnings, while the encoder and AAC lines
-#     must say x264 and libavcodec), and 6 s of `pitchbox run` recording
+#     must say x264, libavcodec, libjpeg-turbo and SIMD), and 6 s of `pitchbox run` recording
 #     the test pattern and beep, whose FLV must hold H.264 and AAC;
 #  3. the amd64 package installs with `apt install ./dist/…amd64.deb`:
 #     user and group pitchbox (groups video, audio, input, gpio) made by
@@ -55,6 +55,24 @@ tmp=$(mktemp -d)
 # ---- 1 and 2: every package -------------------------------------------------
 declare -A machine=([amd64]="X86-64" [arm64]="AArch64" [armhf]="ARM")
 declare -A qemu=([arm64]=qemu-aarch64-static [armhf]=qemu-arm-static)
+declare -A triplet=([arm64]=aarch64-linux-gnu [armhf]=arm-linux-gnueabihf)
+declare -A goarch=([arm64]="GOARCH=arm64" [armhf]="GOARCH=arm GOARM=7")
+
+# simd_tests builds the tests of the C conversions (NEON on arm64) and of
+# the libjpeg-turbo decoder for ARCH against its sysroot, and runs them
+# under qemu-user: the same values as the portable Go, the camera JPEGs
+# decoded right, nothing allocated per frame.
+simd_tests() {
+  local arch=$1 sysroot=$2 t=${triplet[$1]} pkg
+  for pkg in fastconv mjpeg; do
+    # shellcheck disable=SC2086
+    env CGO_ENABLED=1 ${goarch[$arch]} CC="$t-gcc --sysroot=$sysroot" PKG_CONFIG_SYSROOT_DIR="$sysroot" \
+      PKG_CONFIG_LIBDIR="$sysroot/usr/lib/$t/pkgconfig:$sysroot/usr/share/pkgconfig" \
+      "${GO:-go}" test -c -o "$tmp/$pkg-$arch.test" "./frame/$pkg" >"$tmp/build.log" 2>&1 || cat "$tmp/build.log"
+    check "$arch: qemu: frame/$pkg tests pass (C with SIMD, libjpeg-turbo)" \
+      bash -c "cd frame/$pkg && '${qemu[$arch]}' -L '$sysroot' '$tmp/$pkg-$arch.test' -test.count=1 >'$tmp/$pkg.log' 2>&1 || { cat '$tmp/$pkg.log'; false; }"
+  done
+}
 for arch in amd64 arm64 armhf; do
   deb=dist/pitchbox_${debversion}_${arch}.deb
   if [ ! -f "$deb" ]; then
@@ -70,7 +88,7 @@ for arch in amd64 arm64 armhf; do
   check "$arch: Architecture: $arch" [ "$(dpkg-deb -f "$deb" Architecture)" = "$arch" ]
   check "$arch: Version: $debversion" [ "$(dpkg-deb -f "$deb" Version)" = "$debversion" ]
   depends=$(dpkg-deb -f "$deb" Depends)
-  for p in 'libc6 (>= ' 'libx264-164 (>= ' 'libavcodec59 (>= ' 'libavutil57 (>= ' 'systemd | systemd-sysusers'; do
+  for p in 'libc6 (>= ' 'libx264-164 (>= ' 'libavcodec59 (>= ' 'libavutil57 (>= ' 'libturbojpeg0 (>= ' 'systemd | systemd-sysusers'; do
     check "$arch: Depends: has $p" grep -qF "$p" <<<"$depends"
   done
   dpkg-deb -c "$deb" | awk '{ print $1, $2, $6 }' >"$tmp/contents"
@@ -114,11 +132,11 @@ for arch in amd64 arm64 armhf; do
   check "$arch: binary is ${machine[$arch]}" bash -c "readelf -h '$bin' | grep -q 'Machine:.*${machine[$arch]}'"
   needed=$(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | tr '\n' ' ')
   echo "      NEEDED: $needed"
-  for lib in libavcodec.so.59 libavutil.so.57 libx264.so.164 libc.so.6; do
+  for lib in libavcodec.so.59 libavutil.so.57 libx264.so.164 libturbojpeg.so.0 libc.so.6; do
     check "$arch: links $lib" grep -q " $lib " <<<" $needed"
   done
   # Nothing else but the dynamic loader (armhf names it).
-  check "$arch: links nothing else" [ -z "$(tr ' ' '\n' <<<"$needed" | grep -vE '^(libavcodec.so.59|libavutil.so.57|libx264.so.164|libc.so.6|ld-linux.*|)$')" ]
+  check "$arch: links nothing else" [ -z "$(tr ' ' '\n' <<<"$needed" | grep -vE '^(libavcodec.so.59|libavutil.so.57|libx264.so.164|libturbojpeg.so.0|libc.so.6|ld-linux.*|)$')" ]
 
   # ---- 2: arm64 and armhf under qemu-user, with the Debian libraries of
   # the sysroot; amd64 natively, the host's libraries being the same
@@ -133,6 +151,9 @@ for arch in amd64 arm64 armhf; do
     for lib in $needed; do
       check "$arch: $lib is Debian's, in the sysroot" test -e "$sysroot/lib/$multiarch/$lib" -o -e "$sysroot/usr/lib/$multiarch/$lib"
     done
+  fi
+  if [ "$arch" != amd64 ]; then
+    simd_tests "$arch" "$sysroot"
   fi
   out=$("${run[@]}" version 2>&1)
   check "$arch: ${q}pitchbox version prints pitchbox $version (got: $out)" [ "$out" = "pitchbox $version" ]
@@ -159,6 +180,8 @@ EOF
   check "$arch: ${q}pitchbox doctor exits 0" [ "$rc" -eq 0 ]
   check "$arch: ${q}doctor: encoder is x264" grep -q '^ok    encoder .*x264' "$tmp/doctor"
   check "$arch: ${q}doctor: aac is libavcodec" grep -q '^ok    aac .*libavcodec' "$tmp/doctor"
+  check "$arch: ${q}doctor: mjpeg is libjpeg-turbo" grep -q '^ok    mjpeg .*libjpeg-turbo' "$tmp/doctor"
+  check "$arch: ${q}doctor: yuyv is SIMD" grep -q '^ok    yuyv .*SIMD' "$tmp/doctor"
   check "$arch: ${q}doctor prints a line for each check" [ "$(grep -cE '^(ok  |warn|FAIL) ' "$tmp/doctor")" -ge 8 ]
   "${run[@]}" run --config "$tmp/q-$arch/pitchbox.toml" >"$tmp/run.log" 2>&1 &
   pid=$!

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages pitchbox needs.
-#   run:  what building and running the box needs (cgo toolchain, libx264)
-#   test: that plus the real peers the tests start (nginx with the RTMP and
+#   run:  what building and running the box needs (cgo toolchain, libx264,
+#         libavcodec for AAC, libturbojpeg for MJPEG cameras)
+#   test: that plus libjpeg-turbo's tjbench (make bench compares against it),
+#         the real peers the tests start (nginx with the RTMP and
 #         stream modules, ffmpeg, zbarimg), qemu-user for arm checks, and
 #         systemd (systemd-analyze, -sysusers, -tmpfiles check the unit files)
 #   deb:  what `make deb` needs besides the run set: nfpm comes through the Go
@@ -16,10 +18,10 @@
 # packages and stops.
 set -euo pipefail
 
-want=(gcc libc6-dev pkg-config libx264-dev libavcodec-dev libavutil-dev)
+want=(gcc libc6-dev pkg-config libx264-dev libavcodec-dev libavutil-dev libturbojpeg0-dev)
 case "${1:-run}" in
   run) ;;
-  test) want+=(systemd nginx-light libnginx-mod-rtmp libnginx-mod-stream ffmpeg zbar-tools qemu-user-static chromium fonts-dejavu-core fonts-noto-cjk fonts-symbola) ;;
+  test) want+=(libjpeg-turbo-progs systemd nginx-light libnginx-mod-rtmp libnginx-mod-stream ffmpeg zbar-tools qemu-user-static chromium fonts-dejavu-core fonts-noto-cjk fonts-symbola) ;;
   deb) want+=(gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf dpkg-dev debian-archive-keyring) ;;
   deb-test) want+=(gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf dpkg-dev debian-archive-keyring lintian qemu-user-static ffmpeg systemd) ;;
   hil) want=(qemu-system-x86 busybox-static kmod cpio xz-utils fonts-dejavu-core) ;;

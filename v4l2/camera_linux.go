@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pitchbox/pitchbox/frame"
+	"github.com/pitchbox/pitchbox/frame/fastconv"
 )
 
 // CameraBuffers is how many buffers capture asks the driver for.
@@ -31,8 +32,8 @@ type Camera struct {
 	fps    float64
 	bufs   [][]byte
 	pool   *frame.Pool
-	mjpeg  frame.MJPEGDecoder
-	why    string // why this mode was chosen
+	jpeg   jpegDecoder // for MJPEG modes
+	why    string      // why this mode was chosen
 	stall  stallWatch
 	// corrupt counts frames dropped because they could not be decoded
 	// (USB errors truncate or garble MJPEG frames); read by Corrupt.
@@ -76,6 +77,11 @@ func (c *Camera) setup(cfg CameraConfig) error {
 	c.why = why
 	if err := c.setFormat(mode, cfg.Format); err != nil {
 		return err
+	}
+	if c.format == FmtMJPEG || c.format == FmtJPEG {
+		if c.jpeg, err = newJPEGDecoder(cfg.Decoder); err != nil {
+			return fmt.Errorf("v4l2: %s: %w", d.path, err)
+		}
 	}
 	var sp StreamParm
 	sp.Type = BufTypeVideoCapture
@@ -235,9 +241,9 @@ func (c *Camera) fill(b *Buffer) *frame.Frame {
 	case FmtNV12:
 		err = frame.FromNV12(f, data, c.stride)
 	case FmtYUYV:
-		err = frame.FromYUYV(f, data, c.stride)
+		err = fastconv.FromYUYV(f, data, c.stride)
 	case FmtMJPEG, FmtJPEG:
-		err = c.mjpeg.Decode(f, data)
+		err = c.jpeg.Decode(f, data)
 	default:
 		err = errors.New("unhandled format")
 	}
@@ -270,6 +276,10 @@ func (c *Camera) Close() error {
 	c.bufs = nil
 	rb := RequestBuffers{Count: 0, Type: BufTypeVideoCapture, Memory: MemoryMMAP}
 	_ = c.dev.ioctl(VIDIOC_REQBUFS, unsafe.Pointer(&rb))
+	if c.jpeg != nil {
+		c.jpeg.Close()
+		c.jpeg = nil
+	}
 	return c.dev.Close()
 }
 

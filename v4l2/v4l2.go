@@ -123,6 +123,8 @@ type CameraConfig struct {
 	Width, Height int
 	FPS           int
 	// Format forces a pixel format; zero picks the best offered.
-	Format   FourCC
+	Format FourCC
+	// Decoder decodes MJPEG: DecoderAuto, DecoderCPU or DecoderM2M.
+	Decoder  string
 	PoolSize int
 }

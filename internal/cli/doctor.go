@@ -15,6 +15,8 @@ import (
 	"github.com/pitchbox/pitchbox/display"
 	"github.com/pitchbox/pitchbox/encode/m2m"
 	"github.com/pitchbox/pitchbox/encode/x264"
+	"github.com/pitchbox/pitchbox/frame/fastconv"
+	"github.com/pitchbox/pitchbox/frame/mjpeg"
 	"github.com/pitchbox/pitchbox/v4l2"
 )
 
@@ -101,6 +103,9 @@ func checkDevices(cfg *config.Config, line checkLine) {
 		line(true, false, "microphone", fmt.Sprintf("%d capture card(s), first %s (%s)", len(mics), mics[0].ID, mics[0].Name))
 	}
 	line(aac.Available, false, "aac", map[bool]string{true: "libavcodec AAC-LC", false: "no AAC encoder in this build: silent track only"}[aac.Available])
+	line(mjpeg.Available, false, "mjpeg", map[bool]string{true: "libjpeg-turbo (MJPEG webcams at 1080p30)",
+		false: "Go's decoder (this build has no cgo): MJPEG cameras above 720p will be slow"}[mjpeg.Available])
+	line(fastconv.SIMD, false, "yuyv", map[bool]string{true: "SIMD conversion", false: "portable Go conversion (this build has no cgo)"}[fastconv.SIMD])
 	chips, _ := filepath.Glob("/dev/gpiochip*")
 	line(len(chips) > 0, false, "gpio", fmt.Sprintf("%d GPIO chip(s)", len(chips)))
 	if fb, err := display.Open("/dev/fb0"); err != nil {

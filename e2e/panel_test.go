@@ -410,6 +410,14 @@ func TestChatPaneInBrowser(t *testing.T) {
 	if got := room.Disconnected(); got[0] != "buyer42" {
 		t.Errorf("disconnected %v, want buyer42", got)
 	}
+	// The Live page shows the same chat beside (or under) the picture.
+	u.page("/live", "live")
+	u.waitText("#messages", "Yes, to 30 m!")
+	dir := artefacts(t, "chat")
+	for _, vp := range sellerViewports {
+		u.resize(vp)
+		u.screenshot(dir, fmt.Sprintf("live-chat-%dx%d", vp.w, vp.h))
+	}
 	stopBox(t, b)
 }
 

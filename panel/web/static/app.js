@@ -146,14 +146,14 @@
   function chatItem(m, reload) {
     const who = (m.Sender && (m.Sender.Attributes && m.Sender.Attributes.displayName)) || (m.Sender && m.Sender.UserId) || "?";
     return el("li", { "data-id": m.Id },
-      el("span", { class: "who" }, who), el("span", { class: "text", dir: "auto" }, m.Content),
+      el("span", { class: "who" }, who), el("span", { class: "text", dir: "auto" }, m.Content), el("span", { class: "actions" },
       el("button", { class: "del", type: "button", "aria-label": "Delete the message from " + who, onclick: guard("chat-error", async () => {
         await api("DELETE", "/api/chat/messages/" + encodeURIComponent(m.Id)); await reload();
       }) }, "Delete"),
       el("button", { class: "kick", type: "button", "aria-label": "Disconnect " + who, onclick: guard("chat-error", async () => {
         if (!confirm("Disconnect " + who + "?")) return;
         await api("POST", "/api/chat/users/" + encodeURIComponent(m.Sender.UserId) + "/disconnect");
-      }) }, "Disconnect"));
+      }) }, "Disconnect")));
   }
 
   // thumb is a preset's thumbnail (its QR code or picture); the name next
@@ -259,7 +259,7 @@
       ivs: [ivs, d ? (ivs ? "" : d.url ? (s.state === "refused" ? "IVS refused the key: check it" : "the stream key is missing") : "not set up: the box only records") : ""],
       product: [st.presets.length > 0, st.presets.length ? st.presets.length + " ready" : "none yet"],
       av: [s.camera === "open" && !a.silent_reason, [s.camera === "open" ? "" : "no camera", a.silent_reason ? "no microphone" : ""].filter(Boolean).join(", ")],
-      live: [s.state === "live", s.state === "live" ? "" : "press Go live when ready"],
+      live: [s.state === "live", s.live_requested ? "started: waiting for IVS" : "press Go live when ready"],
     };
     let all = true;
     for (const [k, [done, note]] of Object.entries(steps)) {

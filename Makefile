@@ -48,6 +48,7 @@ fuzz: ## run each fuzz target briefly
 	$(GO) test -run '^$$' -fuzz '^FuzzAppendAVCC$$' -fuzztime 10s ./encode/h264/
 	$(GO) test -run '^$$' -fuzz '^FuzzFrame$$' -fuzztime 15s ./chat/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 10s -fuzzminimizetime 2s ./config/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 10s -fuzzminimizetime 2s ./frame/mjpeg/
 	$(GO) test -run '^$$' -fuzz '^FuzzPutConfig$$' -fuzztime 10s -fuzzminimizetime 2s ./panel/
 	$(GO) test -run '^$$' -fuzz '^FuzzUpload$$' -fuzztime 10s -fuzzminimizetime 2s ./panel/
 

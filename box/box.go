@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pitchbox/pitchbox/config"
@@ -35,6 +36,10 @@ type Box struct {
 	// and reconnects until the seller stops.
 	onAirSince time.Time
 	intentMu   sync.Mutex // serialises saves of the live intent
+
+	// watch is the viewers and rates watch, from the start of Run to its
+	// end (Status and the screen ask it for the last answers).
+	watch atomic.Pointer[watch]
 
 	// Counters since the box started (see totals.go).
 	past     control.Totals    // of retired pipelines

@@ -22,10 +22,6 @@ var viewersEvery = 15 * time.Second
 // askTimeout bounds one GetStream call.
 const askTimeout = 10 * time.Second
 
-// watches holds each running box's watch, from the start of Run to its
-// end (Status and the screen ask it for the last answers).
-var watches sync.Map // *Box → *watch
-
 // watch follows what buyers get while the box runs: once a second the
 // bitrate sent (the screen's data-rate graph), and while the box is live
 // with an AWS account ([aws] channel_arn), what IVS says of the stream:
@@ -57,7 +53,7 @@ type watch struct {
 // waits for them.
 func (b *Box) watchViewers(ctx context.Context) (stop func()) {
 	w := &watch{every: viewersEvery, state: b.State, config: b.set.current, kbps: b.sentKbps, log: b.log}
-	watches.Store(b, w)
+	b.watch.Store(w)
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -66,16 +62,12 @@ func (b *Box) watchViewers(ctx context.Context) (stop func()) {
 	return func() {
 		cancel()
 		wg.Wait()
-		watches.CompareAndDelete(b, w)
+		b.watch.CompareAndSwap(w, nil)
 	}
 }
 
 // watching is b's watch, nil when b is not running.
-func (b *Box) watching() *watch {
-	w, _ := watches.Load(b)
-	ww, _ := w.(*watch)
-	return ww
-}
+func (b *Box) watching() *watch { return b.watch.Load() }
 
 // viewers is the last GetStream answer, nil when there is none.
 func (b *Box) viewers() *control.Viewers {

@@ -168,10 +168,10 @@ type Camera struct {
 	FPS    int    `toml:"fps"`
 	// Format is "auto" (a raw format when it reaches the size and frame
 	// rate, else MJPEG, else the closest mode), or one of CameraFormats
-	// to insist on it.
+	// to insist on it. Empty is "auto".
 	Format string `toml:"format"`
 	// Decoder decodes MJPEG: "auto" (the board's hardware decoder when it
-	// has one, else the CPU), "cpu" or "m2m".
+	// has one, else the CPU), "cpu" or "m2m". Empty is "auto".
 	Decoder string `toml:"decoder"`
 }
 

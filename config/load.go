@@ -219,10 +219,10 @@ func (c *Config) validateMedia(bad func(string, string, ...any)) {
 	if cam.FPS < 1 || cam.FPS > 60 {
 		bad("camera.fps", "%d is not allowed (allowed: 1 to 60)", cam.FPS)
 	}
-	if !slices.Contains(CameraFormats, cam.Format) {
+	if cam.Format != "" && !slices.Contains(CameraFormats, cam.Format) {
 		bad("camera.format", "%q is not allowed (allowed: %s)", cam.Format, quoted(CameraFormats))
 	}
-	if !slices.Contains(CameraDecoders, cam.Decoder) {
+	if cam.Decoder != "" && !slices.Contains(CameraDecoders, cam.Decoder) {
 		bad("camera.decoder", "%q is not allowed (allowed: %s)", cam.Decoder, quoted(CameraDecoders))
 	}
 	enc := c.Encoder

@@ -107,7 +107,10 @@
     tick() {
       const s = status.last; if (!s || !$("banner")) return;
       const parts = [];
-      if (s.on_air_since) parts.push((s.state === "recording" ? "Recording " : "On air ") + clock((boxNow() - Date.parse(s.on_air_since)) / 1000));
+      if (s.on_air_since) {
+        const t = clock((boxNow() - Date.parse(s.on_air_since)) / 1000);
+        parts.push(s.state === "live" ? "On air " + t : s.state === "recording" ? "Recording " + t : "Started " + t + " ago");
+      }
       if (s.retry_at && (s.state === "reconnecting" || s.state === "refused")) {
         const left = Math.ceil((Date.parse(s.retry_at) - boxNow()) / 1000);
         parts.push(left > 0 ? "Retrying in " + left + " s" : "Retrying now");

@@ -30,7 +30,6 @@ type Box struct {
 	builds  uint64    // pipelines installed so far
 	scene   string    // the preset on screen, kept across rebuilds
 	live    bool      // the seller's intent, kept across rebuilds
-	toFile  bool      // the installed pipeline records to a file only
 	lastAct control.LastAction
 	// onAirSince is when the stream went on air, kept across rebuilds
 	// and reconnects until the seller stops.
@@ -91,7 +90,7 @@ func New(cfg *config.Config, log *slog.Logger, opts ...Option) (*Box, error) {
 		return nil, err
 	}
 	b := &Box{log: log, opt: o, started: time.Now(), restartCh: make(chan struct{}, 1), pipe: p, builds: 1,
-		shows: map[string]uint64{}, toFile: cfg.Output.Recording()}
+		shows: map[string]uint64{}}
 	b.set = settings{path: o.path, cfg: cfg, good: cfg}
 	return b, nil
 }
@@ -174,9 +173,7 @@ func (b *Box) rebuild(ctx context.Context) bool {
 		p, err := buildPipeline(cfg, b.log, &b.opt)
 		if err == nil {
 			b.set.worked(cfg)
-			if b.install(p) {
-				b.persistIntent(false)
-			}
+			b.install(p)
 			return true
 		}
 		if b.set.rollback(err, b.log) {
@@ -191,10 +188,8 @@ func (b *Box) rebuild(ctx context.Context) bool {
 }
 
 // install makes p the running pipeline, with the scene and live state the
-// seller had, except that a box that was recording to a file does not go
-// on air when a destination is set (dropped reports that: the intent is
-// to be saved).
-func (b *Box) install(p *pipeline) (dropped bool) {
+// seller had.
+func (b *Box) install(p *pipeline) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.pipe = p
@@ -206,18 +201,9 @@ func (b *Box) install(p *pipeline) (dropped bool) {
 			b.scene = ""
 		}
 	}
-	if b.toFile && !p.cfg.Output.Recording() && b.live {
-		// A destination was just set: recording stops, and the box goes
-		// on air only when the seller says so.
-		b.live, b.onAirSince = false, time.Time{}
-		b.log.Info("box: a destination is set; press Go live to go on air")
-		dropped = true
-	}
-	b.toFile = p.cfg.Output.Recording()
 	if b.live {
 		p.goLive()
 	}
-	return dropped
 }
 
 // uninstall takes the running pipeline out; its counters still count

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"reflect"
 	"sync"
+	"time"
 
 	"github.com/pitchbox/pitchbox/config"
 	"github.com/pitchbox/pitchbox/control"
@@ -71,37 +72,52 @@ func (b *Box) ApplyError() string {
 // (presets rendered too), saves it atomically and applies it: preset
 // changes at once, anything else by rebuilding the pipeline (restarted
 // reports that). Nothing is saved or changed when change or validation
-// fails.
+// fails. Settings never start a stream: a box recording to a file that
+// is given a destination stops, and goes on air only when told to.
 func (b *Box) Update(change func(*config.Config) error) (restarted bool, err error) {
+	restarted, stopped, err := b.update(change)
+	if stopped {
+		b.persistIntent(false)
+	}
+	return restarted, err
+}
+
+// update is Update under the settings lock; stopped reports that a
+// recording was stopped because a destination was set.
+func (b *Box) update(change func(*config.Config) error) (restarted, stopped bool, err error) {
 	s := &b.set
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	next := s.cfg.Clone()
 	if err := change(next); err != nil {
-		return false, err
+		return false, false, err
 	}
 	if err := next.Validate(); err != nil {
-		return false, err
+		return false, false, err
 	}
 	onlyPresets := samePresetless(s.cfg, next)
 	p := b.pipeline()
 	if err := b.applyPresets(p, next, onlyPresets); err != nil {
-		return false, err
+		return false, false, err
 	}
 	if s.path != "" {
 		if err := config.Save(s.path, next); err != nil {
 			if onlyPresets && p != nil {
 				_ = b.SetPresets(s.cfg.Presets)
 			}
-			return false, fmt.Errorf("box: %w (%v); nothing was changed", control.ErrNotSaved, err)
+			return false, false, fmt.Errorf("box: %w (%v); nothing was changed", control.ErrNotSaved, err)
 		}
 	}
+	toAir := s.cfg.Output.Recording() && !next.Output.Recording()
 	s.cfg, s.applyErr = next, ""
 	if onlyPresets {
-		return false, nil
+		return false, false, nil
+	}
+	if toAir {
+		stopped = b.stopForDestination()
 	}
 	b.Restart()
-	return true, nil
+	return true, stopped, nil
 }
 
 // applyPresets renders next's presets: onto the running pipeline when
@@ -135,4 +151,22 @@ func (b *Box) Logs() []string {
 		return nil
 	}
 	return b.opt.ring.Lines()
+}
+
+// stopForDestination stops a box that records to a file because a
+// destination was just set, before the pipeline is rebuilt for it: the
+// box must not go on air by itself. It reports whether it was recording.
+func (b *Box) stopForDestination() bool {
+	b.mu.Lock()
+	was := b.live
+	b.live, b.onAirSince = false, time.Time{}
+	p := b.pipe
+	b.mu.Unlock()
+	if p != nil {
+		p.stopLive()
+	}
+	if was {
+		b.log.Info("box: a destination is set; recording stopped. Press Go live to go on air")
+	}
+	return was
 }

@@ -151,3 +151,21 @@ func TestSetPresets(t *testing.T) {
 		t.Fatalf("removed preset still on screen: %v", cur.Name)
 	}
 }
+
+// TestShowByID: a preset with a free-text name is shown by its id too,
+// as a button or the command line names it; the scene is its name.
+func TestShowByID(t *testing.T) {
+	c := testConfig(t)
+	c.Presets = append(c.Presets, config.Preset{Name: "Blue mug — €12", QR: "https://shop.example/mug", Position: "center", Size: 0.5})
+	b, err := New(c, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.Show(config.PresetID("Blue mug — €12"), "test"); err != nil {
+		t.Fatal(err)
+	}
+	if b.Scene() != "Blue mug — €12" {
+		t.Fatalf("scene %q", b.Scene())
+	}
+}

@@ -22,6 +22,23 @@ func (s *sceneSet) get(name string) *overlay.Scene {
 	return s.scenes[name]
 }
 
+// lookup finds a preset by its name or its id (config.PresetID: a
+// button or a command line cannot spell "Blue mug — €12", but can
+// "blue-mug-12"); it returns the preset's name.
+func (s *sceneSet) lookup(nameOrID string) (string, *overlay.Scene) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if sc := s.scenes[nameOrID]; sc != nil {
+		return nameOrID, sc
+	}
+	for _, n := range s.order {
+		if config.PresetID(n) == nameOrID {
+			return n, s.scenes[n]
+		}
+	}
+	return "", nil
+}
+
 func (s *sceneSet) names() []string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -103,15 +120,16 @@ func (b *Box) Presets() []string {
 	return b.set.current().PresetNames()
 }
 
-// Show puts the named preset on the picture from the next frame on.
-func (b *Box) Show(name, source string) error {
+// Show puts the preset named nameOrID (or whose id it is) on the picture
+// from the next frame on.
+func (b *Box) Show(nameOrID, source string) error {
 	p, err := b.current()
 	if err != nil {
 		return err
 	}
-	s := p.scenes.get(name)
+	name, s := p.scenes.lookup(nameOrID)
 	if s == nil {
-		return &NotFoundError{Name: name, Known: p.scenes.names()}
+		return &NotFoundError{Name: nameOrID, Known: p.scenes.names()}
 	}
 	b.mu.Lock()
 	p.comp.Set(s)

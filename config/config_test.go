@@ -270,3 +270,13 @@ func TestMetricsListen(t *testing.T) {
 		t.Fatalf("off: %+v, %v", c, err)
 	}
 }
+
+// TestButtonShowsPresetByID: a button may name a free-text preset by its
+// id, which has no spaces.
+func TestButtonShowsPresetByID(t *testing.T) {
+	c := Defaults()
+	c.Presets = []Preset{{Name: "Blue mug — €12", QR: "https://shop.example/mug", Position: "center", Size: 0.5}}
+	if !c.hasPreset(PresetID("Blue mug — €12")) || !c.hasPreset("Blue mug — €12") || c.hasPreset("blue") {
+		t.Fatal("a preset is not found by its id and name alone")
+	}
+}

@@ -63,7 +63,7 @@ func (c *Config) validateControls(bad func(string, string, ...any)) {
 
 func (c *Config) hasPreset(name string) bool {
 	for _, p := range c.Presets {
-		if p.Name == name {
+		if p.Name == name || PresetID(p.Name) == name {
 			return true
 		}
 	}

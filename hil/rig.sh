@@ -2,7 +2,8 @@
 # pitchbox hardware-in-the-loop rig: boots Debian's kernel under QEMU
 # (software emulation) with real drivers — vivid (camera), vicodec +
 # v4l2-mem2mem (M2M codec), gpio-sim + irq_sim (GPIO), bochs (fbdev),
-# snd-aloop (sound), uinput/evdev (keypads), sch_netem (network faults) —
+# snd-aloop (sound), uinput/evdev (keypads), sch_netem (network faults),
+# usbip-core + vhci-hcd + uvcvideo (a USB webcam: hil/uvcdev speaks USB/IP) —
 # and runs pitchbox's own in-VM Go tests (package hil/vmtest, build tag
 # "hil") inside it. Any missing driver or failing test fails the run.
 #
@@ -80,7 +81,7 @@ KB
 fi
 
 # 3. Load order for every driver the rig promises.
-mods="configfs vivid vicodec irq_sim gpio-sim bochs snd-aloop uinput evdev sch_netem"
+mods="configfs vivid vicodec irq_sim gpio-sim bochs snd-aloop uinput evdev sch_netem usbip-core vhci-hcd uvcvideo"
 order=()
 for m in $mods; do
   deps=$(modprobe -d "$cache/image" -S "$kver" --show-depends "$m" 2>&1) || die "module $m: $deps"

@@ -333,6 +333,68 @@ type Selection struct {
 // visible part of the picture.
 const SelTgtCrop = 0
 
+// SelTgtCompose is V4L2_SEL_TGT_COMPOSE: on a decoder's CAPTURE queue,
+// the visible part of the decoded picture.
+const SelTgtCompose = 0x100
+
+// Decoder commands.
+const (
+	DecCmdStart = 0
+	DecCmdStop  = 1
+)
+
+// Events (VIDIOC_SUBSCRIBE_EVENT, VIDIOC_DQEVENT).
+const (
+	EventEOS             = 2
+	EventSourceChange    = 5
+	EventSrcChResolution = 1
+)
+
+// DecoderCmd is struct v4l2_decoder_cmd; Data is the union (stop.pts,
+// start.speed and format, raw.data).
+type DecoderCmd struct {
+	Cmd   uint32
+	Flags uint32
+	Data  [16]uint32
+}
+
+// EventSubscription is struct v4l2_event_subscription.
+type EventSubscription struct {
+	Type     uint32
+	ID       uint32
+	Flags    uint32
+	Reserved [5]uint32
+}
+
+// Timespec is struct timespec as the kernel headers see it.
+type Timespec struct {
+	Sec  int
+	Nsec int
+}
+
+// Event is struct v4l2_event. The union holds a 64-bit member, so C
+// aligns it (and the struct) to 8 bytes; Pad makes that explicit for
+// Go, and eventTail pads the end where C does (32-bit arm).
+type Event struct {
+	Type      uint32
+	Pad       uint32
+	U         [64]byte
+	Pending   uint32
+	Sequence  uint32
+	Timestamp Timespec
+	ID        uint32
+	Reserved  [8]uint32
+	_         [eventTail]byte
+}
+
+// eventTail is the padding C puts at the end of v4l2_event where Go
+// would not: on 32-bit arm the struct's 124 bytes round up to 128 (EABI
+// aligns 64-bit members to 8, Go to 4). On 64-bit targets it is 0.
+const eventTail = 8 - unsafe.Sizeof(uintptr(0))
+
+// SrcChanges returns the union as a source change's changes field.
+func (e *Event) SrcChanges() uint32 { return binary.LittleEndian.Uint32(e.U[:4]) }
+
 // Request numbers (_IOR/_IOW/_IOWR('V', nr, type)).
 var (
 	VIDIOC_QUERYCAP            = ioc(iocRead, 'V', 0, unsafe.Sizeof(Capability{}))
@@ -356,4 +418,8 @@ var (
 	VIDIOC_ENUM_FRAMEINTERVALS = ioc(iocRead|iocWrite, 'V', 75, unsafe.Sizeof(FrmIvalEnum{}))
 	VIDIOC_ENCODER_CMD         = ioc(iocRead|iocWrite, 'V', 77, unsafe.Sizeof(EncoderCmd{}))
 	VIDIOC_S_SELECTION         = ioc(iocRead|iocWrite, 'V', 95, unsafe.Sizeof(Selection{}))
+	VIDIOC_G_SELECTION         = ioc(iocRead|iocWrite, 'V', 94, unsafe.Sizeof(Selection{}))
+	VIDIOC_DQEVENT             = ioc(iocRead, 'V', 89, unsafe.Sizeof(Event{}))
+	VIDIOC_SUBSCRIBE_EVENT     = ioc(iocWrite, 'V', 90, unsafe.Sizeof(EventSubscription{}))
+	VIDIOC_DECODER_CMD         = ioc(iocRead|iocWrite, 'V', 96, unsafe.Sizeof(DecoderCmd{}))
 )

@@ -102,6 +102,19 @@ func goValues() map[string]uint64 {
 		"V4L2_BUF_FLAG_LAST":                    BufFlagLast,
 		"V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC":     BufFlagTimestampMonotonic,
 		"V4L2_ENC_CMD_STOP":                     EncCmdStop,
+		"v4l2_decoder_cmd":                      uint64(unsafe.Sizeof(DecoderCmd{})),
+		"v4l2_event_subscription":               uint64(unsafe.Sizeof(EventSubscription{})),
+		"v4l2_event":                            uint64(unsafe.Sizeof(Event{})),
+		"VIDIOC_DECODER_CMD":                    uint64(VIDIOC_DECODER_CMD),
+		"VIDIOC_SUBSCRIBE_EVENT":                uint64(VIDIOC_SUBSCRIBE_EVENT),
+		"VIDIOC_DQEVENT":                        uint64(VIDIOC_DQEVENT),
+		"VIDIOC_G_SELECTION":                    uint64(VIDIOC_G_SELECTION),
+		"V4L2_DEC_CMD_START":                    DecCmdStart,
+		"V4L2_DEC_CMD_STOP":                     DecCmdStop,
+		"V4L2_EVENT_EOS":                        EventEOS,
+		"V4L2_EVENT_SOURCE_CHANGE":              EventSourceChange,
+		"V4L2_EVENT_SRC_CH_RESOLUTION":          EventSrcChResolution,
+		"V4L2_SEL_TGT_COMPOSE":                  SelTgtCompose,
 	}
 }
 

@@ -13,14 +13,26 @@ import (
 	"github.com/pitchbox/pitchbox/frame"
 )
 
+// m2mCore is what the stateful encoder and decoder share: a
+// memory-to-memory node, single- or multi-planar (one plane), its two
+// queues of MMAP buffers, and scratch for the ioctls so that steady
+// state allocates nothing.
+type m2mCore struct {
+	dev    *Device
+	mplane bool
+	outT   uint32
+	capT   uint32
+	out    []m2mBuf
+	cap    []m2mBuf
+	pfd    [1]unix.PollFd
+	planes [1]Plane // scratch for multi-planar ioctls
+	buf    Buffer   // scratch buffer for ioctls (no allocation per frame)
+}
+
 // M2M is a stateful memory-to-memory encoder on one V4L2 node, single- or
 // multi-planar (one plane). It is used from one goroutine.
 type M2M struct {
-	dev      *Device
-	mplane   bool
-	outT     uint32
-	capT     uint32
-	out, cap []m2mBuf
+	m2mCore
 	outFree  []uint32
 	width    int
 	height   int
@@ -28,12 +40,9 @@ type M2M struct {
 	rows     int // OUTPUT luma rows in the buffer (height rounded up by the driver)
 	coded    FourCC
 	raw      FourCC
-	pfd      [1]unix.PollFd
 	on       bool
 	stopped  bool
-	planes   [1]Plane // scratch for multi-planar ioctls
-	buf      Buffer   // scratch buffer for ioctls (no allocation per frame)
-	out1     Coded    // scratch for deliver
+	out1     Coded // scratch for deliver
 	sizeimg  int
 	controls []CtrlValue
 }
@@ -67,19 +76,9 @@ func IsEncoder(d *Device, coded FourCC) bool {
 // back), frame rate, controls (read back), buffers on both queues, all
 // CAPTURE buffers queued, both queues streaming.
 func OpenM2M(cfg M2MConfig) (*M2M, error) {
-	dev, err := OpenDevice(cfg.Path)
-	if err != nil {
+	m := &M2M{coded: cfg.Coded, raw: cfg.Raw}
+	if err := m.open(cfg.Path); err != nil {
 		return nil, err
-	}
-	m := &M2M{dev: dev, coded: cfg.Coded, raw: cfg.Raw}
-	switch caps := dev.Caps(); {
-	case caps&CapVideoM2MMPlane != 0:
-		m.mplane, m.outT, m.capT = true, BufTypeVideoOutputMPlane, BufTypeVideoCaptureMPlane
-	case caps&CapVideoM2M != 0:
-		m.outT, m.capT = BufTypeVideoOutput, BufTypeVideoCapture
-	default:
-		dev.Close()
-		return nil, fmt.Errorf("v4l2: %s (%s) is not a memory-to-memory device", cfg.Path, dev.Card())
 	}
 	if err := m.setup(cfg); err != nil {
 		m.Close()
@@ -88,7 +87,26 @@ func OpenM2M(cfg M2MConfig) (*M2M, error) {
 	return m, nil
 }
 
-func (m *M2M) setFormat(t uint32, f FourCC, w, h, bpl, size int) (*Format, error) {
+// open opens a memory-to-memory node and picks its queue types.
+func (m *m2mCore) open(path string) error {
+	dev, err := OpenDevice(path)
+	if err != nil {
+		return err
+	}
+	m.dev = dev
+	switch caps := dev.Caps(); {
+	case caps&CapVideoM2MMPlane != 0:
+		m.mplane, m.outT, m.capT = true, BufTypeVideoOutputMPlane, BufTypeVideoCaptureMPlane
+	case caps&CapVideoM2M != 0:
+		m.outT, m.capT = BufTypeVideoOutput, BufTypeVideoCapture
+	default:
+		dev.Close()
+		return fmt.Errorf("v4l2: %s (%s) is not a memory-to-memory device", path, dev.Card())
+	}
+	return nil
+}
+
+func (m *m2mCore) setFormat(t uint32, f FourCC, w, h, bpl, size int) (*Format, error) {
 	var fm Format
 	fm.Type = t
 	if m.mplane {
@@ -108,7 +126,7 @@ func (m *M2M) setFormat(t uint32, f FourCC, w, h, bpl, size int) (*Format, error
 
 // formatOf returns width, height, pixel format, bytes per line and size of
 // a format as the driver filled it.
-func (m *M2M) formatOf(fm *Format) (w, h int, f FourCC, bpl, size int) {
+func (m *m2mCore) formatOf(fm *Format) (w, h int, f FourCC, bpl, size int) {
 	if m.mplane {
 		p := fm.PixMP()
 		return int(p.Width), int(p.Height), p.PixelFormat, int(p.PlaneFmt[0].BytesPerLine), int(p.PlaneFmt[0].SizeImage)
@@ -224,7 +242,7 @@ func (m *M2M) MPlane() bool { return m.mplane }
 // Stride returns the OUTPUT luma bytes per line and the rows per plane.
 func (m *M2M) Stride() (bytesPerLine, rows int) { return m.stride, m.rows }
 
-func (m *M2M) buffer(t, index uint32) *Buffer {
+func (m *m2mCore) buffer(t, index uint32) *Buffer {
 	m.buf = Buffer{Index: index, Type: t, Memory: MemoryMMAP}
 	b := &m.buf
 	if m.mplane {
@@ -235,7 +253,7 @@ func (m *M2M) buffer(t, index uint32) *Buffer {
 	return b
 }
 
-func (m *M2M) alloc(t, n uint32) ([]m2mBuf, error) {
+func (m *m2mCore) alloc(t, n uint32) ([]m2mBuf, error) {
 	d := m.dev
 	rb := RequestBuffers{Count: n, Type: t, Memory: MemoryMMAP}
 	if err := d.ioctl(VIDIOC_REQBUFS, unsafe.Pointer(&rb)); err != nil {
@@ -265,7 +283,7 @@ func (m *M2M) alloc(t, n uint32) ([]m2mBuf, error) {
 	return bufs, nil
 }
 
-func (m *M2M) queueCapture(i uint32) error {
+func (m *m2mCore) queueCapture(i uint32) error {
 	b := m.buffer(m.capT, i)
 	if m.mplane {
 		m.planes[0].Length = uint32(len(m.cap[i].mem))
@@ -461,24 +479,35 @@ func (m *M2M) SetControl(id uint32, v int32) (int32, error) { return m.dev.SetCo
 // Close stops both queues, unmaps and frees the buffers, and closes the
 // node.
 func (m *M2M) Close() error {
-	if m.on {
-		for _, t := range []uint32{m.outT, m.capT} {
-			tt := int32(t)
-			_ = m.dev.ioctl(VIDIOC_STREAMOFF, unsafe.Pointer(&tt))
-		}
-		m.on = false
-	}
-	for _, bufs := range [][]m2mBuf{m.out, m.cap} {
-		for _, b := range bufs {
-			_ = unix.Munmap(b.mem)
-		}
-	}
+	m.on = false
+	return m.close()
+}
+
+// close stops both queues, unmaps and frees the buffers, and closes the
+// node.
+func (m *m2mCore) close() error {
 	for _, t := range []uint32{m.outT, m.capT} {
-		rb := RequestBuffers{Count: 0, Type: t, Memory: MemoryMMAP}
-		_ = m.dev.ioctl(VIDIOC_REQBUFS, unsafe.Pointer(&rb))
+		tt := int32(t)
+		_ = m.dev.ioctl(VIDIOC_STREAMOFF, unsafe.Pointer(&tt))
 	}
-	m.out, m.cap = nil, nil
+	m.free(m.outT)
+	m.free(m.capT)
 	return m.dev.Close()
+}
+
+// free unmaps a queue's buffers and gives them back to the driver (the
+// queue must be off).
+func (m *m2mCore) free(t uint32) {
+	bufs := &m.out
+	if t == m.capT {
+		bufs = &m.cap
+	}
+	for _, b := range *bufs {
+		_ = unix.Munmap(b.mem)
+	}
+	*bufs = nil
+	rb := RequestBuffers{Count: 0, Type: t, Memory: MemoryMMAP}
+	_ = m.dev.ioctl(VIDIOC_REQBUFS, unsafe.Pointer(&rb))
 }
 
 // Encoders lists memory-to-memory nodes whose CAPTURE side offers one of

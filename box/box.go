@@ -12,6 +12,7 @@ import (
 	"github.com/pitchbox/pitchbox/encode"
 	"github.com/pitchbox/pitchbox/internal/backoff"
 	"github.com/pitchbox/pitchbox/internal/logring"
+	"github.com/pitchbox/pitchbox/v4l2"
 )
 
 // Version is set at build time (-ldflags "-X .../box.Version=…").
@@ -57,12 +58,19 @@ type options struct {
 	pause      backoff.Backoff // between rebuilds that fail
 	stableFor  time.Duration   // a pipeline that ran this long resets pause
 	sleep      func(ctx context.Context, d time.Duration) bool
+	devices    func() ([]v4l2.DeviceInfo, error) // the cameras plugged in
 }
 
 // WithEncoder makes the box use open instead of the configured backend
 // (the test rig runs vicodec this way).
 func WithEncoder(open func(encode.Settings) (encode.Encoder, error)) Option {
 	return func(o *options) { o.newEncoder = open }
+}
+
+// WithDevices makes the box list these cameras instead of the system's
+// (tests give a camera's mode table this way).
+func WithDevices(list func() ([]v4l2.DeviceInfo, error)) Option {
+	return func(o *options) { o.devices = list }
 }
 
 // WithConfigFile saves settings changed through Update to path.
@@ -78,7 +86,8 @@ func WithRestartPause(b backoff.Backoff) Option { return func(o *options) { o.pa
 // renders every preset at the frame size and opens the encoder. Errors
 // caused by the configuration satisfy config.IsInvalid.
 func New(cfg *config.Config, log *slog.Logger, opts ...Option) (*Box, error) {
-	o := options{pause: backoff.Backoff{Min: time.Second, Max: time.Minute}, stableFor: 30 * time.Second, sleep: sleep}
+	o := options{pause: backoff.Backoff{Min: time.Second, Max: time.Minute}, stableFor: 30 * time.Second, sleep: sleep,
+		devices: v4l2.Devices}
 	for _, opt := range opts {
 		opt(&o)
 	}

@@ -88,12 +88,15 @@ func (b *Box) ledState() buttons.State {
 	return buttons.State{Stream: b.State(), Overlay: b.Scene() != ""}
 }
 
-// Devices lists the cameras with their modes.
+// Devices lists the cameras with their formats, the modes a seller can
+// pick, and the mode the box opens for the configured size and rate.
 func (b *Box) Devices() ([]control.Device, error) {
-	devs, err := v4l2.Devices()
+	devs, err := b.opt.devices()
 	out := make([]control.Device, 0, len(devs))
+	cam := b.set.current().Camera
+	format, ferr := v4l2.FormatNamed(cam.Format)
 	for _, d := range devs {
-		cd := control.Device{Path: d.Path, Name: d.Name, Bus: d.Bus}
+		cd := control.Device{Path: d.Path, Name: d.Name, Bus: d.Bus, Modes: []control.CameraMode{}}
 		for _, f := range d.Formats {
 			cf := control.Format{FourCC: f.FourCC.String(), Description: f.Description}
 			for _, s := range f.Sizes {
@@ -102,9 +105,27 @@ func (b *Box) Devices() ([]control.Device, error) {
 			}
 			cd.Formats = append(cd.Formats, cf)
 		}
+		for _, m := range v4l2.Offered(d.Formats) {
+			cd.Modes = append(cd.Modes, cameraMode(m))
+		}
+		m, why, cerr := v4l2.ChooseMode(d.Formats, v4l2.Want{Width: cam.Width, Height: cam.Height, FPS: cam.FPS, Format: format})
+		switch {
+		case ferr != nil:
+			cd.Why = ferr.Error()
+		case cerr != nil:
+			cd.Why = cerr.Error()
+		default:
+			cm := cameraMode(m)
+			cd.Chosen, cd.Why = &cm, why
+		}
 		out = append(out, cd)
 	}
 	return out, err
+}
+
+// cameraMode is m in the control API's terms.
+func cameraMode(m v4l2.Mode) control.CameraMode {
+	return control.CameraMode{Format: m.FourCC.Name(), Width: m.Width, Height: m.Height, FPS: m.FPS}
 }
 
 // CameraControls lists the camera's controls (exposure, focus, white

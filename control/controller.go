@@ -87,6 +87,22 @@ type Device struct {
 	Name    string   `json:"name"`
 	Bus     string   `json:"bus"`
 	Formats []Format `json:"formats"`
+	// Modes is each size and rate the camera offers, once, in the format
+	// the box would open it in, largest and fastest first: what a seller
+	// picks from.
+	Modes []CameraMode `json:"modes"`
+	// Chosen is the mode the box opens for the configured size and rate,
+	// and Why says why; nil (with Why the reason) when none can be.
+	Chosen *CameraMode `json:"chosen,omitempty"`
+	Why    string      `json:"why,omitempty"`
+}
+
+// CameraMode is a pixel format, a size and a frame rate a camera offers.
+type CameraMode struct {
+	Format string  `json:"format"` // as [camera] format names it: "mjpeg", "yuyv", …
+	Width  int     `json:"width"`
+	Height int     `json:"height"`
+	FPS    float64 `json:"fps"`
 }
 
 // Format is one pixel format of a device with its frame sizes.

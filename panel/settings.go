@@ -394,7 +394,7 @@ func (s settingsAPI) getCamera(w http.ResponseWriter, r *http.Request) {
 	devs, derr := s.Devices()
 	ctrls, cerr := s.CameraControls()
 	out := map[string]any{"device": c.Device, "width": c.Width, "height": c.Height, "fps": c.FPS,
-		"devices": nonNil(devs), "controls": nonNil(ctrls)}
+		"format": orAuto(c.Format), "decoder": orAuto(c.Decoder), "devices": nonNil(devs), "controls": nonNil(ctrls)}
 	if derr != nil {
 		out["devices_error"] = derr.Error()
 	}
@@ -404,6 +404,14 @@ func (s settingsAPI) getCamera(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// orAuto is v, or "auto" when empty.
+func orAuto(v string) string {
+	if v == "" {
+		return "auto"
+	}
+	return v
+}
+
 // putCamera serves PUT /api/camera.
 func (s settingsAPI) putCamera(w http.ResponseWriter, r *http.Request) {
 	var body struct {
@@ -411,14 +419,18 @@ func (s settingsAPI) putCamera(w http.ResponseWriter, r *http.Request) {
 		Width  int    `json:"width"`
 		Height int    `json:"height"`
 		FPS    int    `json:"fps"`
+		// Format is kept when absent (the decoder always is).
+		Format *string `json:"format"`
 	}
 	if err := readJSON(r, &body); err != nil {
 		writeError(w, http.StatusBadRequest, err)
 		return
 	}
 	update(w, s, func(c *config.Config) error {
-		// The camera's other settings (format, decoder) are kept.
 		c.Camera.Device, c.Camera.Width, c.Camera.Height, c.Camera.FPS = body.Device, body.Width, body.Height, body.FPS
+		if body.Format != nil {
+			c.Camera.Format = *body.Format
+		}
 		return nil
 	})
 }

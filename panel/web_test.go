@@ -51,7 +51,7 @@ type rig struct {
 
 // newRig runs a real box (test pattern, x264, local recording) behind the
 // web panel.
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T, opts ...box.Option) *rig {
 	t.Helper()
 	c := boxtest.Config(t)
 	dir := c.StateDir
@@ -64,7 +64,8 @@ func newRig(t *testing.T) *rig {
 	r := &rig{t: t, state: c.StateDir, log: &syncbuf.Buffer{}}
 	ring := logring.New(200)
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(r.log, ring), nil))
-	r.b, _ = boxtest.Run(t, c, log, box.WithConfigFile(filepath.Join(c.StateDir, "pitchbox.toml")), box.WithLogs(ring))
+	opts = append([]box.Option{box.WithConfigFile(filepath.Join(c.StateDir, "pitchbox.toml")), box.WithLogs(ring)}, opts...)
+	r.b, _ = boxtest.Run(t, c, log, opts...)
 	au, err := auth.Open(filepath.Join(c.StateDir, "panel-auth.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -168,3 +168,74 @@ func FormatNamed(name string) (FourCC, error) {
 	}
 	return 0, fmt.Errorf("v4l2: unknown camera format %q (allowed: auto, mjpeg, yuyv, nv12, yu12)", name)
 }
+
+// Offered lists what a camera offers as a seller picks it: each size and
+// frame rate once, in the format ChooseMode would open it in (raw before
+// MJPEG), largest size and fastest rate first. Stepwise ranges offer the
+// common sizes that fit in them.
+func Offered(formats []FormatInfo) []Mode {
+	best := map[[3]int]Mode{}
+	add := func(m Mode) {
+		k := [3]int{m.Width, m.Height, int(m.FPS*100 + 0.5)}
+		if o, ok := best[k]; !ok || rank(m.FourCC) < rank(o.FourCC) {
+			best[k] = m
+		}
+	}
+	for _, f := range formats {
+		if !slices.Contains(Preferred, f.FourCC) {
+			continue
+		}
+		for _, s := range f.Sizes {
+			for _, wh := range sizesIn(s) {
+				for _, r := range s.Rates {
+					add(Mode{FourCC: f.FourCC, Width: wh[0], Height: wh[1], FPS: r})
+				}
+			}
+		}
+	}
+	out := make([]Mode, 0, len(best))
+	for _, m := range best {
+		out = append(out, m)
+	}
+	slices.SortFunc(out, func(a, b Mode) int {
+		switch {
+		case a.Width*a.Height != b.Width*b.Height:
+			return b.Width*b.Height - a.Width*a.Height
+		case a.FPS != b.FPS:
+			return boolOrder(a.FPS > b.FPS)
+		}
+		return rank(a.FourCC) - rank(b.FourCC)
+	})
+	return out
+}
+
+// commonSizes are offered from a stepwise range when they fit in it.
+var commonSizes = [][2]int{{3840, 2160}, {1920, 1080}, {1280, 720}, {960, 540}, {640, 480}, {640, 360}}
+
+// sizesIn is a discrete size, or the common sizes a range holds.
+func sizesIn(s FrameSize) [][2]int {
+	if s.Width == s.MaxWidth && s.Height == s.MaxHeight {
+		return [][2]int{{int(s.Width), int(s.Height)}}
+	}
+	var out [][2]int
+	for _, c := range commonSizes {
+		if c[0] >= int(s.Width) && c[0] <= int(s.MaxWidth) && c[1] >= int(s.Height) && c[1] <= int(s.MaxHeight) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Name is the format as [camera] format names it ("mjpeg", "yuyv",
+// "nv12", "yu12"), or its FourCC in lower case.
+func (f FourCC) Name() string {
+	if f == FmtJPEG {
+		f = FmtMJPEG
+	}
+	for _, n := range []string{"mjpeg", "yuyv", "nv12", "yu12"} {
+		if g, _ := FormatNamed(n); g == f {
+			return n
+		}
+	}
+	return strings.ToLower(f.String())
+}

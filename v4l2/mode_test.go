@@ -1,6 +1,7 @@
 package v4l2
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -91,5 +92,36 @@ func TestChooseModeNone(t *testing.T) {
 	}
 	if _, err := FormatNamed("h264"); err == nil || !strings.Contains(err.Error(), "allowed: auto, mjpeg") {
 		t.Errorf("FormatNamed(h264) err = %v", err)
+	}
+}
+
+// TestOffered: a C920 offers each size and rate once, in the format the
+// box would open it in: 1080p30 only as MJPEG, 1080p5 as YUYV, 480p30 as
+// YUYV; largest and fastest first; a stepwise range offers the common
+// sizes inside it.
+func TestOffered(t *testing.T) {
+	got := Offered(c920)
+	want := map[string]bool{"MJPG 1920x1080@30": true, "YUYV 1920x1080@5": true, "MJPG 1920x1080@15": true,
+		"YUYV 640x480@30": true, "MJPG 1280x720@30": true, "YUYV 1280x720@10": true}
+	seen := map[string]bool{}
+	for i, m := range got {
+		key := fmt.Sprintf("%dx%d@%g", m.Width, m.Height, m.FPS)
+		if seen[key] {
+			t.Errorf("%s offered twice", key)
+		}
+		seen[key] = true
+		delete(want, m.String())
+		if m.FourCC == FmtH264 {
+			t.Errorf("H264 offered: %v", m)
+		}
+		if i > 0 && got[i-1].Width*got[i-1].Height < m.Width*m.Height {
+			t.Errorf("%v after the smaller %v", m, got[i-1])
+		}
+	}
+	if len(want) != 0 || got[0].String() != "MJPG 1920x1080@30" {
+		t.Errorf("missing %v; first %v; all %v", want, got[0], got)
+	}
+	if s := Offered(stepwise); len(s) != 5 || s[0].Width != 1920 || s[len(s)-1].Width != 640 {
+		t.Errorf("stepwise offers %v", s)
 	}
 }

@@ -36,7 +36,7 @@ var stateWords = map[string]string{
 	"connecting":   "Connecting to IVS",
 	"live":         "LIVE — buyers can see you",
 	"reconnecting": "Reconnecting — buyers cannot see you",
-	"refused":      "Refused by IVS — buyers cannot see you",
+	"refused":      "Stream refused — buyers cannot see you",
 }
 
 // sellerBox runs pitchbox as a seller's box has it (no autostart: it goes

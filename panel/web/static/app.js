@@ -74,7 +74,7 @@
     off: "Off air",
     connecting: "Connecting to IVS — buyers cannot see you yet",
     reconnecting: "Reconnecting — buyers cannot see you",
-    refused: "Refused by IVS — buyers cannot see you",
+    refused: "Stream refused — buyers cannot see you",
   };
   const banner = {
     unreachable(msg) {
@@ -412,22 +412,48 @@
   }
 
   function cameraPage() {
+    let cam = null;
     async function load() {
-      const c = await api("GET", "/api/camera");
+      cam = await api("GET", "/api/camera");
       const s = $("c-device"); s.textContent = "";
       const opts = [["auto", "Automatic (first camera, else test pattern)"], ["testpattern", "Test pattern"]];
-      for (const d of c.devices) opts.push([d.path, d.name + " (" + d.path + ")"]);
-      if (!opts.some((o) => o[0] === c.device)) opts.push([c.device, c.device]);
+      for (const d of cam.devices) opts.push([d.path, d.name + " (" + d.path + ")"]);
+      if (!opts.some((o) => o[0] === cam.device)) opts.push([cam.device, cam.device]);
       for (const [v, t] of opts) s.append(el("option", { value: v }, t));
-      s.value = c.device; $("c-width").value = c.width; $("c-height").value = c.height; $("c-fps").value = c.fps;
+      s.value = cam.device; $("c-width").value = cam.width; $("c-height").value = cam.height; $("c-fps").value = cam.fps;
+      modes();
       const box = $("controls"); box.textContent = "";
-      if (c.controls_error) box.append(el("p", { class: "hint" }, c.controls_error));
-      for (const k of c.controls) box.append(cameraControl(k));
+      if (cam.controls_error) box.append(el("p", { class: "hint" }, cam.controls_error));
+      for (const k of cam.controls) box.append(cameraControl(k));
     }
+    // modes offers the chosen camera's own sizes and rates (the first
+    // camera for Automatic); only the test pattern takes any size.
+    function modes() {
+      const dev = $("c-device").value;
+      const d = dev === "testpattern" ? null : cam.devices.find((x) => x.path === dev) || (dev === "auto" ? cam.devices[0] : null);
+      const has = !!(d && d.modes && d.modes.length);
+      $("c-mode-row").hidden = !has; $("c-size-row").hidden = has;
+      if (!has) return;
+      const m = $("c-mode"); m.textContent = "";
+      for (const o of d.modes) {
+        m.append(el("option", { value: [o.width, o.height, Math.round(o.fps)].join(",") },
+          o.width + " × " + o.height + " · " + Math.round(o.fps * 100) / 100 + " fps (" + o.format.toUpperCase() + ")"));
+      }
+      const cur = [cam.width, cam.height, cam.fps].join(",");
+      m.value = [...m.options].some((o) => o.value === cur) ? cur : m.options[0].value;
+      const c = d.chosen;
+      show("c-why", c && dev === cam.device ? "Now: " + c.width + " × " + c.height + " at " + Math.round(c.fps * 100) / 100 + " fps, " + c.format.toUpperCase() + "." : "");
+    }
+    $("c-device").addEventListener("change", () => cam && modes());
     $("cam-form").addEventListener("submit", guard("cam-error", async () => {
       show("cam-ok", "");
-      await api("PUT", "/api/camera", { device: $("c-device").value, width: parseInt($("c-width").value, 10),
-        height: parseInt($("c-height").value, 10), fps: parseInt($("c-fps").value, 10) });
+      const body = { device: $("c-device").value, width: parseInt($("c-width").value, 10),
+        height: parseInt($("c-height").value, 10), fps: parseInt($("c-fps").value, 10) };
+      if (!$("c-mode-row").hidden) {
+        [body.width, body.height, body.fps] = $("c-mode").value.split(",").map((v) => parseInt(v, 10));
+        body.format = "auto";
+      }
+      await api("PUT", "/api/camera", body);
       flash("cam-ok", "Saved. The picture restarts with the new camera settings.");
       setTimeout(() => load().catch(() => {}), 2000);
     }));

@@ -146,26 +146,42 @@ func decoderConformance(t *testing.T) {
 		t.Fatalf("after the first header: %d source changes, %dx%d", dec.SourceChanges(), w, h)
 	}
 	checkPictures(t, got, 0, len(s1), 640, 360)
+	resumeAndResize(t, dec, s2, s3)
+	syncDecode(t, info.Path, s1)
+}
+
+// resumeAndResize checks Start after a drain and a resolution change:
+// s2 at the first size, then s3 at 960x540.
+func resumeAndResize(t *testing.T, dec *v4l2.M2MDecoder, s2, s3 [][]byte) {
+	var got []picture
+	deliver := func(p *v4l2.Decoded) {
+		got = append(got, picture{p.Timestamp, p.Width, p.Height, p.Data[8*p.Stride+8]})
+	}
+	queue := func(s [][]byte, first int) {
+		for i, c := range s {
+			if err := dec.Queue(c, time.Duration(first+i+1)*40*time.Millisecond, 2*time.Second, deliver); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	if err := dec.Queue(s2[0], time.Second, time.Second, deliver); err != v4l2.ErrDecoderStopped {
 		t.Fatalf("queue after a drain: %v, want ErrDecoderStopped", err)
 	}
 	if err := dec.Start(); err != nil {
 		t.Fatal(err)
 	}
-	got = got[:0]
 	queue(s2, 12)
 	queue(s3, 18)
 	if err := dec.Drain(5*time.Second, deliver); err != nil {
 		t.Fatal(err)
 	}
-	w, h, _ = dec.Format()
+	w, h, _ := dec.Format()
 	t.Logf("after Start and a resolution change: %dx%d, %d source changes, %d pictures", w, h, dec.SourceChanges(), len(got))
 	if dec.SourceChanges() != 2 || w != 960 || h != 540 {
 		t.Fatalf("after the resolution change: %d source changes, %dx%d", dec.SourceChanges(), w, h)
 	}
 	checkPictures(t, got[:min(len(got), len(s2))], 12, len(s2), 640, 360)
 	checkPictures(t, got[min(len(got), len(s2)):], 18, len(s3), 960, 540)
-	syncDecode(t, info.Path, s1)
 }
 
 // checkPictures compares decoded pictures with what went in: n of them,

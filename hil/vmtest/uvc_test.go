@@ -282,14 +282,33 @@ func TestUVCPipeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	comp.Set(&overlay.Scene{Name: "buy", Overlays: []*overlay.Overlay{o}})
-	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
-	defer cancel()
-	var captured, out int
-	var seen [uvcdev.Pictures]int
-	var pkts []*encode.Packet
 	sent := dev.Frames()
-	start := time.Now()
-	for time.Since(start) < 20*time.Second {
+	captured, out, seen := webcamPipeline(t, cam, &comp, enc, 20*time.Second)
+	t.Logf("webcam pipeline: the device sent %d frames in 20 s, %d captured (%.1f fps), %d encoded; pictures seen %v",
+		dev.Frames()-sent, captured, float64(captured)/20, out, seen)
+	if out != captured {
+		t.Errorf("%d frames captured, %d came out of the encoder", captured, out)
+	}
+	for i, n := range seen {
+		if n == 0 {
+			t.Errorf("picture %d never seen: frames do not go round", i)
+		}
+	}
+	if captured < 100 {
+		t.Errorf("only %d frames in 20 s", captured)
+	}
+}
+
+// webcamPipeline captures, checks, composites and encodes for d: each
+// camera frame must show one of the webcam's pictures and no QR, each
+// composited frame the QR.
+func webcamPipeline(t *testing.T, cam *v4l2.Camera, comp *overlay.Compositor, enc encode.Encoder, d time.Duration) (captured, out int, seen [uvcdev.Pictures]int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*d)
+	defer cancel()
+	w, h := cam.Size()
+	var pkts []*encode.Packet
+	for start := time.Now(); time.Since(start) < d; {
 		f, err := cam.Next(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -318,21 +337,9 @@ func TestUVCPipeline(t *testing.T) {
 		}
 		pkts = pkts[:0]
 	}
-	if pkts, err = enc.Flush(pkts); err != nil {
+	pkts, err := enc.Flush(pkts)
+	if err != nil {
 		t.Fatal(err)
 	}
-	out += len(pkts)
-	t.Logf("webcam pipeline: the device sent %d frames in 20 s, %d captured (%.1f fps), %d encoded; pictures seen %v",
-		dev.Frames()-sent, captured, float64(captured)/20, out, seen)
-	if out != captured {
-		t.Errorf("%d frames captured, %d came out of the encoder", captured, out)
-	}
-	for i, n := range seen {
-		if n == 0 {
-			t.Errorf("picture %d never seen: frames do not go round", i)
-		}
-	}
-	if captured < 100 {
-		t.Errorf("only %d frames in 20 s", captured)
-	}
+	return captured, out + len(pkts), seen
 }

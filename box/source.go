@@ -40,6 +40,11 @@ type Source struct {
 	format v4l2.FourCC // forced by [camera] format; 0 chooses
 	// decoder is [camera] decoder, for MJPEG modes.
 	decoder string
+	// delivering is set once the open camera has given a frame; until
+	// then Next gives the slate between short waits for it. lost is set
+	// once a camera was lost, so that a reopened one that has not
+	// delivered yet still counts as lost.
+	delivering, lost atomic.Bool
 	// renegotiate is set when the camera came back with other modes: the
 	// pipeline must be built again at the new size (Next's goroutine).
 	renegotiate bool
@@ -109,7 +114,7 @@ func (s *Source) State() control.CameraState {
 	s.camMu.Lock()
 	defer s.camMu.Unlock()
 	switch {
-	case s.cam != nil:
+	case s.cam != nil && (s.delivering.Load() || !s.lost.Load()):
 		return control.CameraOpen
 	case s.path != "":
 		return control.CameraLost
@@ -138,10 +143,11 @@ func (s *Source) Describe() string {
 // them meanwhile.
 func (s *Source) Next(ctx context.Context) (*frame.Frame, error) {
 	if cam := s.camera(); cam != nil {
-		f, err := cam.Next(ctx)
+		f, err := s.fromCamera(ctx, cam)
 		if err == nil || ctx.Err() != nil {
 			return f, err
 		}
+		s.lost.Store(true)
 		s.log.Error("box: camera lost; showing the slate", "err", err, "device_lost", errors.Is(err, frame.ErrDeviceLost),
 			"stalled", errors.Is(err, v4l2.ErrStalled))
 		s.corrupt.Add(cam.Corrupt())
@@ -184,6 +190,30 @@ func (s *Source) Corrupt() uint64 {
 	return n
 }
 
+// awaitFirst bounds each wait for a camera that has not delivered since
+// it was opened; the slate goes out in between, so the picture never
+// freezes while a camera starts (or restarts after a stall).
+const awaitFirst = 100 * time.Millisecond
+
+// fromCamera is the camera's next frame, or the slate while the camera
+// has not delivered its first one.
+func (s *Source) fromCamera(ctx context.Context, cam *v4l2.Camera) (*frame.Frame, error) {
+	if s.delivering.Load() {
+		return cam.Next(ctx)
+	}
+	wctx, cancel := context.WithTimeout(ctx, awaitFirst)
+	f, err := cam.Next(wctx)
+	cancel()
+	switch {
+	case err == nil:
+		s.delivering.Store(true)
+		return f, nil
+	case ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
+		return s.pattern.Next(ctx)
+	}
+	return nil, err
+}
+
 // reopen looks for the camera again; it reports whether it is back.
 func (s *Source) reopen() bool {
 	path := s.path
@@ -220,6 +250,7 @@ func (s *Source) camera() *v4l2.Camera {
 func (s *Source) setCamera(c *v4l2.Camera) {
 	s.camMu.Lock()
 	s.cam = c
+	s.delivering.Store(false)
 	s.camMu.Unlock()
 }
 

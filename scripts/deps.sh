@@ -14,6 +14,7 @@
 #   deb-test: that plus lintian, qemu-user (the arm binaries), ffmpeg
 #         (ffprobe) and systemd (systemd-analyze) for packaging/test.sh
 #   hil, hil-kernel KVER, hil-build KVER: the QEMU rig (hil/rig.sh)
+#   uapi: the cross compilers and arm C headers scripts/gen-uapi.sh needs
 # As root it installs what is missing with apt-get; otherwise it names the
 # packages and stops.
 set -euo pipefail
@@ -24,6 +25,7 @@ case "${1:-run}" in
   test) want+=(libjpeg-turbo-progs systemd nginx-light libnginx-mod-rtmp libnginx-mod-stream ffmpeg zbar-tools qemu-user-static chromium fonts-dejavu-core fonts-noto-cjk fonts-symbola) ;;
   deb) want+=(gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf dpkg-dev debian-archive-keyring) ;;
   deb-test) want+=(gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf dpkg-dev debian-archive-keyring lintian qemu-user-static ffmpeg systemd) ;;
+  uapi) want=(gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross libc6-dev-armhf-cross linux-libc-dev-arm64-cross linux-libc-dev-armhf-cross) ;;
   hil) want=(qemu-system-x86 busybox-static kmod cpio xz-utils fonts-dejavu-core) ;;
   hil-kernel) want=() ;;
   hil-build) want=(make gcc bc "linux-headers-$2" linux-source-"$(echo "$2" | cut -d. -f1-2)") ;;

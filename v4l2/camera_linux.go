@@ -79,7 +79,7 @@ func (c *Camera) setup(cfg CameraConfig) error {
 		return err
 	}
 	if c.format == FmtMJPEG || c.format == FmtJPEG {
-		if c.jpeg, err = newJPEGDecoder(cfg.Decoder); err != nil {
+		if c.jpeg, err = newJPEGDecoder(cfg.Decoder, c.width, c.height); err != nil {
 			return fmt.Errorf("v4l2: %s: %w", d.path, err)
 		}
 	}

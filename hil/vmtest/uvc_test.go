@@ -343,3 +343,35 @@ func webcamPipeline(t *testing.T, cam *v4l2.Camera, comp *overlay.Compositor, en
 	}
 	return captured, out + len(pkts), seen
 }
+
+// TestUVCRenegotiate: the webcam is pulled and another camera, which has
+// only 640x480, is plugged into the same port: the box builds its
+// pipeline again at the new camera's size instead of keeping the slate.
+func TestUVCRenegotiate(t *testing.T) {
+	cam, node := plugWebcam(t)
+	b, stop := uvcBox(t, node, 1280, 720, 30, "")
+	defer stop()
+	wait.For(t, 20*time.Second, "the webcam at 1280x720", func() bool {
+		st := b.Status()
+		return st.Camera == control.CameraOpen && st.Size == "1280x720"
+	})
+	builds := b.Builds()
+	if err := cam.Unplug(); err != nil {
+		t.Fatal(err)
+	}
+	wait.For(t, 10*time.Second, "the node to go", func() bool { return uvcNode() == "" })
+	small := uvcdev.New([]uvcdev.Mode{{Format: uvcdev.MJPEG, Width: 640, Height: 480, FPS: []int{30}}, {Format: uvcdev.YUYV, Width: 640, Height: 480, FPS: []int{30}}})
+	start := time.Now()
+	if _, err := small.Plug(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = small.Unplug()
+		wait.For(t, 10*time.Second, "the small camera's node to go", func() bool { return uvcNode() == "" })
+	})
+	wait.For(t, 20*time.Second, "the pipeline at the new camera's size", func() bool {
+		st := b.Status()
+		return b.Builds() > builds && st.Camera == control.CameraOpen && st.Size == "640x480"
+	})
+	t.Logf("renegotiated: %s %s %v after the other camera was plugged", b.Status().Size, b.Status().Source, time.Since(start).Round(time.Millisecond))
+}

@@ -27,7 +27,7 @@ func (d *MJPEGDecoder) Decode(dst *Frame, data []byte) error {
 	}
 	ycc, ok := img.(*image.YCbCr)
 	if !ok {
-		if g, ok := img.(*image.Gray); ok && g.Rect.Dx() == dst.Width && g.Rect.Dy() == dst.Height {
+		if g, ok := img.(*image.Gray); ok && g.Rect.Dx()&^1 == dst.Width && g.Rect.Dy()&^1 == dst.Height {
 			copyPlane(dst.Y, dst.YStride, g.Pix, g.Stride, dst.Width, dst.Height)
 			fillPlane(dst.U, dst.CStride, dst.Width/2, dst.Height/2, 128)
 			fillPlane(dst.V, dst.CStride, dst.Width/2, dst.Height/2, 128)
@@ -38,10 +38,12 @@ func (d *MJPEGDecoder) Decode(dst *Frame, data []byte) error {
 	return FromYCbCr(dst, ycc)
 }
 
-// FromYCbCr converts any subsampling of image.YCbCr into dst (same size).
+// FromYCbCr converts any subsampling of image.YCbCr into dst, whose size
+// is the picture's rounded down to even (an odd last row or column is
+// left out).
 func FromYCbCr(dst *Frame, src *image.YCbCr) error {
 	w, h := dst.Width, dst.Height
-	if src.Rect.Dx() != w || src.Rect.Dy() != h {
+	if src.Rect.Dx()&^1 != w || src.Rect.Dy()&^1 != h {
 		return fmt.Errorf("frame: picture is %dx%d, want %dx%d", src.Rect.Dx(), src.Rect.Dy(), w, h)
 	}
 	copyPlane(dst.Y, dst.YStride, src.Y[src.YOffset(src.Rect.Min.X, src.Rect.Min.Y):], src.YStride, w, h)

@@ -44,20 +44,34 @@ func Modes(formats []FormatInfo, w Want) []Mode {
 		if !slices.Contains(Preferred, f.FourCC) {
 			continue
 		}
+		if len(f.Sizes) == 0 {
+			// A driver that lists no sizes takes what it is asked for.
+			out = append(out, Mode{FourCC: f.FourCC, Width: w.Width, Height: w.Height, FPS: float64(w.FPS)})
+		}
 		for _, s := range f.Sizes {
-			m := Mode{FourCC: f.FourCC, Width: int(s.MaxWidth), Height: int(s.MaxHeight)}
-			if s.MaxWidth != s.Width || s.MaxHeight != s.Height {
-				if w.Width >= int(s.Width) && w.Width <= int(s.MaxWidth) && w.Height >= int(s.Height) && w.Height <= int(s.MaxHeight) {
-					m.Width, m.Height = w.Width, w.Height
-				}
-			}
-			for _, r := range s.Rates {
-				m.FPS = max(m.FPS, r)
-			}
-			out = append(out, m)
+			out = append(out, modeOf(f.FourCC, s, w))
 		}
 	}
 	return out
+}
+
+// modeOf is the mode of one listed size: a range gives the wanted size
+// when it holds it (else its largest), and a size listed without rates
+// is taken to give the wanted one.
+func modeOf(f FourCC, s FrameSize, w Want) Mode {
+	m := Mode{FourCC: f, Width: int(s.MaxWidth), Height: int(s.MaxHeight)}
+	if s.MaxWidth != s.Width || s.MaxHeight != s.Height {
+		if w.Width >= int(s.Width) && w.Width <= int(s.MaxWidth) && w.Height >= int(s.Height) && w.Height <= int(s.MaxHeight) {
+			m.Width, m.Height = w.Width, w.Height
+		}
+	}
+	for _, r := range s.Rates {
+		m.FPS = max(m.FPS, r)
+	}
+	if len(s.Rates) == 0 {
+		m.FPS = float64(w.FPS)
+	}
+	return m
 }
 
 // ChooseMode picks the mode to open: among those that reach the wanted

@@ -125,3 +125,17 @@ func TestOffered(t *testing.T) {
 		t.Errorf("stepwise offers %v", s)
 	}
 }
+
+// TestChooseModeWithoutListedRates: a driver that lists sizes without
+// rates, or no sizes at all, is asked for the wanted size and rate, not
+// refused and not asked for 1 fps.
+func TestChooseModeWithoutListedRates(t *testing.T) {
+	noRates := []FormatInfo{{FourCC: FmtYUYV, Sizes: []FrameSize{{Width: 1280, Height: 720, MaxWidth: 1280, MaxHeight: 720}}}}
+	if m, _, err := ChooseMode(noRates, Want{1280, 720, 30, 0}); err != nil || m != (Mode{FmtYUYV, 1280, 720, 30}) {
+		t.Errorf("no rates: %v, %v", m, err)
+	}
+	noSizes := []FormatInfo{{FourCC: FmtMJPEG}}
+	if m, _, err := ChooseMode(noSizes, Want{1920, 1080, 30, 0}); err != nil || m != (Mode{FmtMJPEG, 1920, 1080, 30}) {
+		t.Errorf("no sizes: %v, %v", m, err)
+	}
+}

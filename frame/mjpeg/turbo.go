@@ -100,30 +100,35 @@ static int pb_fail(pb_tj *d) {
 
 // pb_decode decodes one JPEG of exactly w×h (from pb_header) into the
 // I420 planes of a frame of fw×fh (fw = w rounded down to even, …),
-// limited range. It returns 0, or -1 with d->err set.
+// limited range. Planes go straight into the frame when TurboJPEG's
+// (padded) plane sizes are the frame's; otherwise through the scratch
+// buffer. It returns 0, or -1 with d->err set.
 static int pb_decode(pb_tj *d, const unsigned char *buf, unsigned long n, int w, int h, int samp,
 		uint8_t *y, int ys, uint8_t *u, uint8_t *v, int cs, int fw, int fh) {
-	int direct = w == fw && h == fh;
 	int gray = samp == TJSAMP_GRAY;
+	int yw = tjPlaneWidth(0, w, samp), yh = tjPlaneHeight(0, h, samp);
 	int pw = gray ? 0 : tjPlaneWidth(1, w, samp), ph = gray ? 0 : tjPlaneHeight(1, h, samp);
 	int cw = fw / 2, ch = fh / 2;
-	int chroma420 = direct && samp == TJSAMP_420;
-	size_t need = (direct ? 0 : (size_t)w * h) + (chroma420 || gray ? 0 : 2 * (size_t)pw * ph);
+	int direct = yw == fw && yh == fh;
+	int chroma420 = direct && samp == TJSAMP_420 && pw == cw && ph == ch;
+	size_t need = (direct ? 0 : (size_t)yw * yh) + (chroma420 || gray ? 0 : 2 * (size_t)pw * ph);
 	uint8_t *s = need ? pb_scratch(d, need) : NULL;
 	if (need && !s) { strcpy(d->err, "out of memory"); return -1; }
 	unsigned char *planes[3];
 	int strides[3];
 	planes[0] = direct ? y : s;
-	strides[0] = direct ? ys : w;
-	uint8_t *cs0 = direct ? s : s + (size_t)w * h;
+	strides[0] = direct ? ys : yw;
+	uint8_t *cs0 = direct ? s : s + (size_t)yw * yh;
 	planes[1] = chroma420 ? u : cs0;
 	planes[2] = chroma420 ? v : cs0 + (size_t)pw * ph;
 	strides[1] = strides[2] = chroma420 ? cs : pw;
+	// A warning is a damaged picture (bad Huffman code, data cut short),
+	// except bytes some cameras leave between segments.
 	if (tjDecompressToYUVPlanes(d->h, buf, n, planes, w, strides, h, 0) != 0) {
-		if (tjGetErrorCode(d->h) != TJERR_WARNING || strstr(tjGetErrorStr2(d->h), "Premature end")) return pb_fail(d);
+		if (tjGetErrorCode(d->h) != TJERR_WARNING || !strstr(tjGetErrorStr2(d->h), "extraneous bytes before marker")) return pb_fail(d);
 	}
 	if (!direct)
-		for (int r = 0; r < fh; r++) memcpy(y + (size_t)r * ys, s + (size_t)r * w, fw);
+		for (int r = 0; r < fh; r++) memcpy(y + (size_t)r * ys, s + (size_t)r * yw, fw);
 	pb_luma_plane(y, ys, fw, fh);
 	if (gray) {
 		for (int r = 0; r < ch; r++) { memset(u + (size_t)r * cs, 128, cw); memset(v + (size_t)r * cs, 128, cw); }

@@ -30,15 +30,16 @@ func (b *Box) goLive(source string, save bool) {
 	}
 	b.mu.Unlock()
 	if save {
-		b.persistIntent(true)
+		b.persistIntent()
 	}
 	if !was {
 		b.act("live start", source)
 	}
 }
 
-// StopLive ends the stream cleanly and saves that the seller stopped. It
-// is a no-op when not live.
+// StopLive saves that the seller stopped, then ends the stream cleanly
+// (which may take seconds on a bad link: a power cut meanwhile must not
+// bring the stream back). It is a no-op when not live.
 func (b *Box) StopLive(source string) {
 	b.mu.Lock()
 	was := b.live
@@ -46,10 +47,10 @@ func (b *Box) StopLive(source string) {
 	b.onAirSince = time.Time{}
 	p := b.pipe
 	b.mu.Unlock()
+	b.persistIntent()
 	if p != nil {
 		p.stopLive()
 	}
-	b.persistIntent(false)
 	if was {
 		b.act("live stop", source)
 	}

@@ -46,12 +46,22 @@ func saveIntent(stateDir string, in intent) error {
 	return config.WriteFileAtomic(filepath.Join(stateDir, intentFile), append(b, '\n'), 0o600)
 }
 
-// persistIntent saves live as the seller's intent, serialised so that the
-// file ends with the last change; a failure is logged (the box goes on).
-func (b *Box) persistIntent(live bool) {
+// persistIntent saves the seller's intent as it is now: saves are
+// serialised and each reads b.live when it runs, so the file ends with
+// the last change whatever order racing calls come in. A failure is
+// logged (the box goes on).
+func (b *Box) persistIntent() { b.persistIntentIn(b.set.current().StateDir) }
+
+// persistIntentIn is persistIntent for the state directory dir, for a
+// caller that holds the settings lock (lock order: settings, intent,
+// box).
+func (b *Box) persistIntentIn(dir string) {
 	b.intentMu.Lock()
 	defer b.intentMu.Unlock()
-	if err := saveIntent(b.set.current().StateDir, intent{Live: live}); err != nil {
+	b.mu.Lock()
+	live := b.live
+	b.mu.Unlock()
+	if err := saveIntent(dir, intent{Live: live}); err != nil {
 		b.log.Error("box: cannot save whether the box is live; after a restart it may not resume", "err", err)
 	}
 }

@@ -75,49 +75,46 @@ func (b *Box) ApplyError() string {
 // fails. Settings never start a stream: a box recording to a file that
 // is given a destination stops, and goes on air only when told to.
 func (b *Box) Update(change func(*config.Config) error) (restarted bool, err error) {
-	restarted, stopped, err := b.update(change)
-	if stopped {
-		b.persistIntent(false)
-	}
-	return restarted, err
+	return b.update(change)
 }
 
-// update is Update under the settings lock; stopped reports that a
-// recording was stopped because a destination was set.
-func (b *Box) update(change func(*config.Config) error) (restarted, stopped bool, err error) {
+// update is Update under the settings lock.
+func (b *Box) update(change func(*config.Config) error) (restarted bool, err error) {
 	s := &b.set
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	next := s.cfg.Clone()
 	if err := change(next); err != nil {
-		return false, false, err
+		return false, err
 	}
 	if err := next.Validate(); err != nil {
-		return false, false, err
+		return false, err
 	}
 	onlyPresets := samePresetless(s.cfg, next)
 	p := b.pipeline()
 	if err := b.applyPresets(p, next, onlyPresets); err != nil {
-		return false, false, err
+		return false, err
 	}
 	if s.path != "" {
 		if err := config.Save(s.path, next); err != nil {
 			if onlyPresets && p != nil {
 				_ = b.SetPresets(s.cfg.Presets)
 			}
-			return false, false, fmt.Errorf("box: %w (%v); nothing was changed", control.ErrNotSaved, err)
+			return false, fmt.Errorf("box: %w (%v); nothing was changed", control.ErrNotSaved, err)
 		}
 	}
 	toAir := s.cfg.Output.Recording() && !next.Output.Recording()
 	s.cfg, s.applyErr = next, ""
 	if onlyPresets {
-		return false, false, nil
+		return false, nil
 	}
 	if toAir {
-		stopped = b.stopForDestination()
+		if b.stopForDestination() {
+			b.persistIntentIn(next.StateDir) // before the rebuild, and before a power cut
+		}
 	}
 	b.Restart()
-	return true, stopped, nil
+	return true, nil
 }
 
 // applyPresets renders next's presets: onto the running pipeline when

@@ -103,6 +103,9 @@ type Publisher struct {
 
 	needKey atomic.Bool
 	dropped atomic.Uint64
+	// sentVideo and sentBytes count what sessions sent, as they send it
+	// (status and the screen's graph measure rates from them).
+	sentVideo, sentBytes atomic.Uint64
 
 	mu     sync.Mutex
 	status Status
@@ -168,6 +171,7 @@ func (p *Publisher) Status() Status {
 	defer p.mu.Unlock()
 	s := p.status
 	s.Dropped = p.dropped.Load()
+	s.SentVideo, s.SentBytes = p.sentVideo.Load(), p.sentBytes.Load()
 	return s
 }
 
@@ -260,23 +264,17 @@ func (p *Publisher) pump(ctx context.Context, sess Session, first *encode.Packet
 	base := first.DTS
 	pkt := first
 	delivered := false
-	var sentVideo, sentBytes uint64
-	defer func() {
-		p.setState(func(s *Status) { s.SentVideo += sentVideo; s.SentBytes += sentBytes })
-	}()
-	flush := time.NewTicker(time.Second)
-	defer flush.Stop()
 	for {
 		if pkt != nil {
 			var err error
 			if pkt.DTS >= base {
 				if pkt.Kind == encode.Video {
 					err = sess.WriteVideo(pkt, pkt.DTS-base)
-					sentVideo++
+					p.sentVideo.Add(1)
 				} else {
 					err = sess.WriteAudio(pkt, pkt.DTS-base)
 				}
-				sentBytes += uint64(len(pkt.Data))
+				p.sentBytes.Add(uint64(len(pkt.Data)))
 			}
 			at := pkt.DTS - base
 			pkt.Release()
@@ -295,9 +293,6 @@ func (p *Publisher) pump(ctx context.Context, sess Session, first *encode.Packet
 		case <-sess.Done():
 			return sess.Err()
 		case pkt = <-p.queue:
-		case <-flush.C:
-			p.setState(func(s *Status) { s.SentVideo += sentVideo; s.SentBytes += sentBytes })
-			sentVideo, sentBytes = 0, 0
 		}
 	}
 }

@@ -61,7 +61,7 @@ func parseIngest(rawURL, key string) (ingest, error) {
 		}
 		in.URL, in.Notice = "rtmps://"+host+":443/app/", "The ingest endpoint was made into the Ingest server "+"rtmps://"+host+":443/app/."
 	}
-	base, urlKey := splitKey(in.URL)
+	base, urlKey := splitKey(in.URL, in.Key != "")
 	if urlKey == "" {
 		return in, nil
 	}
@@ -100,9 +100,10 @@ func ivsHost(host string) bool {
 
 // splitKey splits a stream key off the end of an RTMP(S) URL: the last
 // path segment after the application (rtmps://HOST:443/app/KEY), when it
-// looks like an IVS key (sk_…) or the server is IVS's. It returns the URL
-// unchanged and "" when there is none.
-func splitKey(s string) (base, key string) {
+// looks like an IVS key (sk_…), the server is IVS's, or no key was given
+// apart (then it can only be in the URL: rtmp://HOST/live/KEY). It
+// returns the URL unchanged and "" when there is none.
+func splitKey(s string, keyGiven bool) (base, key string) {
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
 		return s, ""
@@ -113,7 +114,7 @@ func splitKey(s string) (base, key string) {
 		return s, ""
 	}
 	last := p[i+1:]
-	if last == "" || !(strings.HasPrefix(last, "sk_") || ivsHost(u.Host)) {
+	if last == "" || !(strings.HasPrefix(last, "sk_") || ivsHost(u.Host) || !keyGiven) {
 		return s, ""
 	}
 	u.Path, u.RawPath, u.RawQuery, u.Fragment = p[:i+1], "", "", ""

@@ -31,6 +31,7 @@ func TestParseIngest(t *testing.T) {
 		{"sk_ key on another server", "rtmp://127.0.0.1:1935/live/sk_e2e_Secret123", "", "rtmp://127.0.0.1:1935/live/", "sk_e2e_Secret123", "key was in the URL", ""},
 		{"other server's app path kept", "rtmp://127.0.0.1:1935/live/stream", "k", "rtmp://127.0.0.1:1935/live/stream", "k", "", ""},
 		{"app only", "rtmp://127.0.0.1:1935/live", "k", "rtmp://127.0.0.1:1935/live", "k", "", ""},
+		{"other server's key in url, no key given", "rtmp://own.example/live/MyS3cretKey", "", "rtmp://own.example/live/", "MyS3cretKey", "key was in the URL", ""},
 		{"ingest endpoint", ivs, key, "rtmps://" + ivs + ":443/app/", key, "ingest endpoint", ""},
 		{"ingest endpoint with port", ivs + ":443", key, "rtmps://" + ivs + ":443/app/", key, "ingest endpoint", ""},
 		{"playback url", "https://a1b2c3d4e5f6.us-west-2.playback.live-video.net/api/video/v1/us-west-2.123456789012.channel.AbCd.m3u8", "", "", "", "", "playback URL"},

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pitchbox/pitchbox/control"
+	"github.com/pitchbox/pitchbox/display"
 	"github.com/pitchbox/pitchbox/encode/x264"
 	"github.com/pitchbox/pitchbox/internal/wait"
 )
@@ -36,11 +38,14 @@ func TestDisplayStateWhileReconnecting(t *testing.T) {
 	if err := b.GoLive("test"); err != nil {
 		t.Fatal(err)
 	}
-	wait.For(t, 10*time.Second, "the box to retry", func() bool {
-		st := b.Status()
-		return st.State.Failing() && !st.RetryAt.IsZero()
+	// Between retries the publisher waits for a keyframe (connecting):
+	// read status and the screen's feed together until both see a retry.
+	var st control.Status
+	var ds display.State
+	wait.For(t, 10*time.Second, "the box to retry, as status and the screen see it", func() bool {
+		st, ds = b.Status(), b.DisplayState()
+		return st.State.Failing() && !st.RetryAt.IsZero() && ds.Stream.Failing() && st.Stream != nil
 	})
-	st, ds := b.Status(), b.DisplayState()
 	if !ds.Stream.Failing() || ds.RetryAt.IsZero() || ds.RetryAt.Before(time.Now().Add(-time.Minute)) {
 		t.Fatalf("the screen's feed: state %v, retry at %v; status: %v, %v", ds.Stream, ds.RetryAt, st.State, st.RetryAt)
 	}

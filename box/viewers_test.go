@@ -133,7 +133,9 @@ func TestViewersWhileLive(t *testing.T) {
 	}
 	start, calls := time.Now(), api.StreamCalls.Load()
 	time.Sleep(2 * time.Second)
-	n, most := api.StreamCalls.Load()-calls, int64(time.Since(start)/viewersEvery)+1
+	// +2: the first call at once, and one that may be in flight as the
+	// count was taken.
+	n, most := api.StreamCalls.Load()-calls, int64(time.Since(start)/viewersEvery)+2
 	if n < 2 || n > most {
 		t.Errorf("%d GetStream calls in %v at one per %v: want 2 to %d", n, time.Since(start).Round(time.Millisecond), viewersEvery, most)
 	}

@@ -43,6 +43,10 @@ func explainRejected(msg, service string) string {
 	switch {
 	case strings.Contains(msg, "recording"):
 		return "Recordings cannot be written (check the recordings folder)"
+	case strings.Contains(msg, "ended by the server"):
+		return service + " ended the stream"
+	case strings.Contains(msg, "createStream refused"):
+		return service + " refused the stream"
 	case strings.Contains(msg, "the URL"):
 		return "The stream URL is not valid"
 	case strings.Contains(msg, "connect to app"):

@@ -30,6 +30,8 @@ func TestExplain(t *testing.T) {
 		{&RejectedError{Reason: "publish refused: NetStream.Publish.BadName"}, "IVS", "IVS refused the stream key"},
 		{&RejectedError{Reason: "connect to app \"x\" refused: …"}, "The server", "The server refused the stream URL"},
 		{&RejectedError{Reason: "the URL needs an app and a stream key: rtmp://h/"}, "IVS", "The stream URL is not valid"},
+		{&RejectedError{Reason: "stream ended by the server: NetStream.Unpublish.Success"}, "IVS", "IVS ended the stream"},
+		{&RejectedError{Reason: "createStream refused: _error"}, "The server", "The server refused the stream"},
 		{&RejectedError{Reason: "cannot create recording: permission denied"}, "The server", "Recordings cannot be written"},
 		{fmt.Errorf("stream: cannot reach: %w", refused), "The server", "The server is not accepting connections"},
 		{&net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "x.invalid", IsNotFound: true}}, "IVS", "Cannot find IVS: is the box connected to the internet?"},

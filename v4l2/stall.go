@@ -12,10 +12,11 @@ var ErrStalled = errors.New("v4l2: the camera stopped sending frames")
 
 // Stall limits: a camera must deliver its first frame within FirstFrame
 // of starting (UVC cameras settle their exposure first), and each next
-// one within StallAfter of the last.
+// one within StallAfter of the last (ten frames at 7.5 fps, the slowest
+// a webcam drops to in the dark), so a stall is caught within 2 s.
 const (
 	FirstFrame = 5 * time.Second
-	StallAfter = 2 * time.Second
+	StallAfter = 1500 * time.Millisecond
 )
 
 // stallWatch tells a stalled camera from a slow one, on an injectable

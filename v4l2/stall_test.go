@@ -21,8 +21,8 @@ func TestStallWatch(t *testing.T) {
 	step(4900*time.Millisecond, false)
 	step(100*time.Millisecond, true)
 	w.good()
-	step(1900*time.Millisecond, false)
+	step(1400*time.Millisecond, false)
 	w.good()
-	step(1900*time.Millisecond, false)
+	step(1400*time.Millisecond, false)
 	step(100*time.Millisecond, true)
 }

@@ -84,11 +84,18 @@ func (b *Box) viewers() *control.Viewers {
 	return &v
 }
 
-// sentKbps is the bitrate sent now: 0 when nothing is, as in Status.
+// sentKbps is the bitrate sent now: 0 when nothing is, as in Status. It
+// also notes when the stream went on air, so that a box nobody asks for
+// status (no panel, no screen) still knows.
 func (b *Box) sentKbps() float64 {
 	p := b.pipeline()
-	if s := b.State(); p == nil || s != control.Live && s != control.Recording {
+	s := b.State()
+	if p == nil || s != control.Live && s != control.Recording {
 		return 0
+	}
+	if pub := p.publisher(); pub != nil {
+		ps := pub.Status()
+		b.onAir(s, &ps)
 	}
 	_, kbps := p.stats.rates(p.sentBytes())
 	return kbps

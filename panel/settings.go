@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 
@@ -497,9 +498,15 @@ func update(w http.ResponseWriter, s Settings, change func(*config.Config) error
 	writeJSON(w, http.StatusOK, map[string]bool{"saved": true, "restarting": restarted})
 }
 
+// keyFiles serialises saves that write and tidy the panel's key files: a
+// tidy must not remove the file another save has just written.
+var keyFiles sync.Mutex
+
 // apply runs Settings.Update with change, checked by guardAPI, and a new
 // stream key kept in the panel's key file rather than the config file.
 func apply(s Settings, change func(*config.Config) error) (restarted bool, err error) {
+	keyFiles.Lock()
+	defer keyFiles.Unlock()
 	restarted, err = s.Update(func(c *config.Config) error {
 		old := c.Clone()
 		if err := change(c); err != nil {

@@ -11,7 +11,7 @@
 #     libraries of their sysroot: `pitchbox version`, `pitchbox doctor`
 #     (exit 0: here the camera, microphone, GPIO and screen are missing,
 #     which doctor reports as warnings, while the encoder and AAC lines
-#     must say x264, libavcodec, libjpeg-turbo and SIMD), and 6 s of `pitchbox run` recording
+#     must say x264, libavcodec, libjpeg-turbo and C conversion), and 6 s of `pitchbox run` recording
 #     the test pattern and beep, whose FLV must hold H.264 and AAC;
 #  3. the amd64 package installs with `apt install ./dist/…amd64.deb`:
 #     user and group pitchbox (groups video, audio, input, gpio) made by
@@ -181,7 +181,7 @@ EOF
   check "$arch: ${q}doctor: encoder is x264" grep -q '^ok    encoder .*x264' "$tmp/doctor"
   check "$arch: ${q}doctor: aac is libavcodec" grep -q '^ok    aac .*libavcodec' "$tmp/doctor"
   check "$arch: ${q}doctor: mjpeg is libjpeg-turbo" grep -q '^ok    mjpeg .*libjpeg-turbo' "$tmp/doctor"
-  check "$arch: ${q}doctor: yuyv is SIMD" grep -q '^ok    yuyv .*SIMD' "$tmp/doctor"
+  check "$arch: ${q}doctor: yuyv is converted in C" grep -q '^ok    yuyv .*C conversion' "$tmp/doctor"
   check "$arch: ${q}doctor prints a line for each check" [ "$(grep -cE '^(ok  |warn|FAIL) ' "$tmp/doctor")" -ge 8 ]
   "${run[@]}" run --config "$tmp/q-$arch/pitchbox.toml" >"$tmp/run.log" 2>&1 &
   pid=$!

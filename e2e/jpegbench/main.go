@@ -89,7 +89,7 @@ func yuyv() {
 	for _, c := range []struct {
 		name string
 		conv func(*frame.Frame, []byte, int) error
-	}{{"SIMD (fastconv)", fastconv.FromYUYV}, {"Go (frame)", frame.FromYUYV}} {
+	}{{map[bool]string{true: "SIMD (fastconv)", false: "C (fastconv)"}[fastconv.SIMD], fastconv.FromYUYV}, {"Go (frame)", frame.FromYUYV}} {
 		r := testing.Benchmark(func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -4,8 +4,11 @@ package fastconv
 
 import "github.com/pitchbox/pitchbox/frame"
 
-// SIMD reports whether this build converts with SIMD.
-const SIMD = false
+// InC reports whether this build converts in C (cgo).
+const InC = false
+
+// SIMD reports whether the conversions use SIMD instructions.
+var SIMD = false
 
 // FromYUYV is frame.FromYUYV in builds without cgo.
 func FromYUYV(dst *frame.Frame, src []byte, stride int) error {

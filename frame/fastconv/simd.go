@@ -43,6 +43,14 @@ static int pb_yuyv_simd(const uint8_t *a, const uint8_t *b, uint8_t *y0, uint8_t
 	return x;
 }
 
+static int pb_simd(void) {
+#if defined(__SSE2__) || defined(__ARM_NEON)
+	return 1;
+#else
+	return 0;
+#endif
+}
+
 static void pb_yuyv(const uint8_t *src, int stride, uint8_t *y, int ys, uint8_t *u, uint8_t *v, int cs, int w, int h) {
 	for (int r = 0; r + 1 < h; r += 2) {
 		const uint8_t *a = src + (size_t)r * stride, *b = a + stride;
@@ -65,8 +73,12 @@ import (
 	"github.com/pitchbox/pitchbox/frame"
 )
 
-// SIMD reports whether this build converts with SIMD.
-const SIMD = true
+// InC reports whether this build converts in C (cgo).
+const InC = true
+
+// SIMD reports whether the C conversions use SIMD instructions (SSE2 on
+// x86-64, NEON on arm64; armhf builds for CPUs without NEON).
+var SIMD = C.pb_simd() != 0
 
 // FromYUYV converts packed YUYV 4:2:2 into dst as frame.FromYUYV does
 // (chroma of each pair of lines averaged, rounding up), with SIMD.

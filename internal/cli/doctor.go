@@ -105,7 +105,7 @@ func checkDevices(cfg *config.Config, line checkLine) {
 	line(aac.Available, false, "aac", map[bool]string{true: "libavcodec AAC-LC", false: "no AAC encoder in this build: silent track only"}[aac.Available])
 	line(mjpeg.Available, false, "mjpeg", map[bool]string{true: "libjpeg-turbo (MJPEG webcams at 1080p30)",
 		false: "Go's decoder (this build has no cgo): MJPEG cameras above 720p will be slow"}[mjpeg.Available])
-	line(fastconv.SIMD, false, "yuyv", map[bool]string{true: "SIMD conversion", false: "portable Go conversion (this build has no cgo)"}[fastconv.SIMD])
+	line(fastconv.InC, false, "yuyv", yuyvLine())
 	chips, _ := filepath.Glob("/dev/gpiochip*")
 	line(len(chips) > 0, false, "gpio", fmt.Sprintf("%d GPIO chip(s)", len(chips)))
 	if fb, err := display.Open("/dev/fb0"); err != nil {
@@ -141,4 +141,15 @@ func checkOutput(cfg *config.Config, line checkLine) {
 			line(true, true, "stream key", "set (not shown)")
 		}
 	}
+}
+
+// yuyvLine says how YUYV cameras' pictures are converted.
+func yuyvLine() string {
+	switch {
+	case fastconv.SIMD:
+		return "C conversion with SIMD"
+	case fastconv.InC:
+		return "C conversion (this CPU build has no SIMD)"
+	}
+	return "portable Go conversion (this build has no cgo)"
 }

@@ -28,6 +28,7 @@ type Config struct {
 	Key       []Key     `toml:"key"`
 	Panel     Panel     `toml:"panel"`
 	AWS       AWS       `toml:"aws"`
+	IVS       IVS       `toml:"ivs"`
 	Display   Display   `toml:"display"`
 	Metrics   Metrics   `toml:"metrics"`
 	Recording Recording `toml:"recording"`
@@ -86,6 +87,15 @@ type AWS struct {
 	Endpoint string `toml:"endpoint"`
 }
 
+// IVS configures what the box sends to its IVS channel besides the
+// video (it needs [aws] channel_arn and the account's credentials).
+type IVS struct {
+	// TimedMetadata sends each product event (a preset shown or cleared)
+	// through IVS PutMetadata while live, besides the SEI in the video:
+	// players get it as a TEXT_METADATA_CUE.
+	TimedMetadata bool `toml:"timed_metadata"`
+}
+
 // Display configures the attached screen.
 type Display struct {
 	// Device is "auto" (the first framebuffer, if any), "none", or a
@@ -120,6 +130,9 @@ type Chat struct {
 	// Endpoint overrides the messaging websocket URL (default: the
 	// region's IVS Chat endpoint).
 	Endpoint string `toml:"endpoint"`
+	// ViewerOrigins are the web origins (https://shop.example) whose
+	// pages may ask the buyers' chat-token vendor for tokens (CORS).
+	ViewerOrigins []string `toml:"viewer_origins"`
 }
 
 // Enabled reports whether a chat room is configured.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -68,13 +69,14 @@ func Parse(name string, data []byte) (*Config, error) {
 }
 
 var sectionKeys = map[string][]string{
-	"":          {"state_dir", "camera", "encoder", "output", "control", "preset", "log", "audio", "chat", "buttons", "button", "key", "panel", "aws", "display", "metrics", "recording"},
+	"":          {"state_dir", "camera", "encoder", "output", "control", "preset", "log", "audio", "chat", "buttons", "button", "key", "panel", "aws", "ivs", "display", "metrics", "recording"},
 	"metrics":   {"listen"},
 	"recording": {"keep_free_mb", "split_minutes"},
 	"panel":     {"listen", "https", "hosts"},
 	"aws":       {"access_key_id", "secret_access_key_file", "region", "channel_arn", "endpoint"},
+	"ivs":       {"timed_metadata"},
 	"display":   {"device"},
-	"chat":      {"room_arn", "region", "token_url", "user_id", "endpoint"},
+	"chat":      {"room_arn", "region", "token_url", "user_id", "endpoint", "viewer_origins"},
 	"audio":     {"device", "rate", "channels", "bitrate_kbps", "gain_db", "mute"},
 	"buttons":   {"layout", "debounce_ms", "long_press_ms", "status_led", "overlay_led"},
 	"button":    {"line", "chip", "offset", "press", "long_press", "active_high"},
@@ -320,6 +322,22 @@ func (c *Config) validateServices(bad func(string, string, ...any)) {
 	if a := c.AWS; a.Endpoint != "" && !strings.HasPrefix(a.Endpoint, "https://") && !strings.HasPrefix(a.Endpoint, "http://") {
 		bad("aws.endpoint", "must be an http:// or https:// URL")
 	}
+	if c.IVS.TimedMetadata && c.AWS.ChannelARN == "" {
+		bad("ivs.timed_metadata", "needs [aws] channel_arn (and the account's credentials) to call IVS PutMetadata")
+	}
+	for i, o := range c.Chat.ViewerOrigins {
+		if !validOrigin(o) {
+			bad(fmt.Sprintf("chat.viewer_origins[%d]", i), "%q is not allowed (allowed: an origin such as \"https://shop.example\" or \"http://localhost:8000\", without a path)", o)
+		}
+	}
+}
+
+// validOrigin reports whether o is a web origin: http or https, a host,
+// an optional port, and nothing else.
+func validOrigin(o string) bool {
+	u, err := url.Parse(o)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.Path == "" &&
+		u.User == nil && u.RawQuery == "" && u.Fragment == "" && !strings.HasSuffix(o, "/")
 }
 
 // validListen reports whether l is an address to listen on: HOST:PORT or

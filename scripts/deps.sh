@@ -4,7 +4,8 @@
 #         libavcodec for AAC, libturbojpeg for MJPEG cameras)
 #   test: that plus libjpeg-turbo's tjbench (make bench compares against it),
 #         the real peers the tests start (nginx with the RTMP and
-#         stream modules, ffmpeg, zbarimg), qemu-user for arm checks, and
+#         stream modules, ffmpeg, zbarimg, tesseract for the cards' OCR),
+#         qemu-user for arm checks, and
 #         systemd (systemd-analyze, -sysusers, -tmpfiles check the unit files)
 #   deb:  what `make deb` needs besides the run set: nfpm comes through the Go
 #         module proxy; Debian's cross compilers for arm64 and armhf, and
@@ -22,7 +23,7 @@ set -euo pipefail
 want=(gcc libc6-dev pkg-config libx264-dev libavcodec-dev libavutil-dev libturbojpeg0-dev)
 case "${1:-run}" in
   run) ;;
-  test) want+=(libjpeg-turbo-progs systemd nginx-light libnginx-mod-rtmp libnginx-mod-stream ffmpeg zbar-tools qemu-user-static chromium fonts-dejavu-core fonts-noto-cjk fonts-symbola) ;;
+  test) want+=(libjpeg-turbo-progs systemd nginx-light libnginx-mod-rtmp libnginx-mod-stream ffmpeg zbar-tools tesseract-ocr qemu-user-static chromium fonts-dejavu-core fonts-noto-cjk fonts-symbola) ;;
   deb) want+=(gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf dpkg-dev debian-archive-keyring) ;;
   deb-test) want+=(gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf dpkg-dev debian-archive-keyring lintian qemu-user-static ffmpeg systemd) ;;
   uapi) want=(gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross libc6-dev-armhf-cross linux-libc-dev-arm64-cross linux-libc-dev-armhf-cross) ;;

@@ -1,7 +1,9 @@
 // Package ivstest is a local stand-in for the Amazon IVS API's GetChannel,
-// ListStreamKeys, GetStreamKey and GetStream, reached through
-// aws-sdk-go-v2 with a custom BaseEndpoint. It checks that requests are
-// SigV4-signed with the expected access key ID.
+// ListStreamKeys, GetStreamKey, GetStream and PutMetadata, and for the
+// IVS Chat API's CreateChatToken, reached through aws-sdk-go-v2 with a
+// custom BaseEndpoint. It checks that requests are SigV4-signed with the
+// expected access key ID, enforces IVS's limits (PutMetadata: 1 KB, 5
+// calls a second per channel, only while live) and records what it got.
 package ivstest
 
 import (
@@ -21,6 +23,12 @@ type Server struct {
 	ChannelARN  string
 	Ingest      string // e.g. "abc.global-contribute.live-video.net"
 	StreamKey   string
+	// RoomARN is the one IVS Chat room CreateChatToken knows (New sets
+	// arn:aws:ivschat:REGION:ACCOUNT:room/ID from the channel's ARN).
+	RoomARN string
+	// Now is the clock PutMetadata's rate limit reads (nil: time.Now).
+	// Set it before the first call.
+	Now func() time.Time
 	// Calls counts requests, StreamCalls the GetStream ones.
 	Calls, StreamCalls atomic.Int64
 
@@ -29,6 +37,10 @@ type Server struct {
 	count  int64
 	health string
 	start  time.Time
+	puts   []Put
+	putAt  []time.Time // accepted PutMetadata calls in the last second
+	tokens []ChatTokenRequest
+	nTok   int
 }
 
 // SetLive makes the channel broadcast: GetStream answers LIVE with
@@ -63,67 +75,103 @@ func (s *Server) stream() any {
 		"streamId": "st-" + id}}
 }
 
-// New starts a fake holding one channel with one stream key.
+// New starts a fake holding one channel with one stream key, and one chat
+// room.
 func New(accessKeyID, channelARN, ingest, streamKey string) *Server {
 	s := &Server{AccessKeyID: accessKeyID, ChannelARN: channelARN, Ingest: ingest, StreamKey: streamKey}
+	if f := strings.SplitN(channelARN, ":", 6); len(f) == 6 {
+		s.RoomARN = "arn:aws:ivschat:" + f[3] + ":" + f[4] + ":room/" + f[5][strings.LastIndex(f[5], "/")+1:]
+	}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
+}
+
+// apiError is an error answer as IVS gives it.
+type apiError struct {
+	code      int
+	typ, text string
+}
+
+// fail writes e.
+func fail(w http.ResponseWriter, e *apiError) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Amzn-Errortype", e.typ)
+	w.WriteHeader(e.code)
+	// IVS names the text exceptionMessage; the SDK reads message.
+	json.NewEncoder(w).Encode(map[string]string{"message": e.text, "exceptionMessage": e.text})
+}
+
+// notFound is ResourceNotFoundException for what.
+func notFound(what string) *apiError {
+	return &apiError{http.StatusNotFound, "ResourceNotFoundException", what + " not found"}
+}
+
+// request is the union of the JSON bodies the fake takes.
+type request struct {
+	Arn                      string            `json:"arn"`
+	ChannelArn               string            `json:"channelArn"`
+	Metadata                 *string           `json:"metadata"`
+	RoomIdentifier           string            `json:"roomIdentifier"`
+	UserID                   string            `json:"userId"`
+	Capabilities             []string          `json:"capabilities"`
+	SessionDurationInMinutes int               `json:"sessionDurationInMinutes"`
+	Attributes               map[string]string `json:"attributes"`
 }
 
 // serve answers one API call as IVS would.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.Calls.Add(1)
-	fail := func(code int, typ, msg string) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("X-Amzn-Errortype", typ)
-		w.WriteHeader(code)
-		// IVS names the text exceptionMessage; the SDK reads message.
-		json.NewEncoder(w).Encode(map[string]string{"message": msg, "exceptionMessage": msg})
-	}
 	if !strings.Contains(r.Header.Get("Authorization"), "Credential="+s.AccessKeyID+"/") {
-		fail(http.StatusForbidden, "AccessDeniedException", "The security token included in the request is invalid.")
+		fail(w, &apiError{http.StatusForbidden, "AccessDeniedException", "The security token included in the request is invalid."})
 		return
 	}
-	var in map[string]string
+	var in request
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || r.Method != http.MethodPost {
-		fail(http.StatusBadRequest, "ValidationException", "bad request")
+		fail(w, &apiError{http.StatusBadRequest, "ValidationException", "bad request"})
 		return
 	}
-	keyARN := strings.Replace(s.ChannelARN, ":channel/", ":stream-key/", 1)
 	var out any
+	var e *apiError
 	switch r.URL.Path {
-	case "/GetChannel":
-		if in["arn"] != s.ChannelARN {
-			fail(http.StatusNotFound, "ResourceNotFoundException", "channel not found")
-			return
-		}
-		out = map[string]any{"channel": map[string]any{"arn": s.ChannelARN, "name": "shop", "ingestEndpoint": s.Ingest, "playbackUrl": "https://example.invalid/p.m3u8"}}
-	case "/ListStreamKeys":
-		if in["channelArn"] != s.ChannelARN {
-			fail(http.StatusNotFound, "ResourceNotFoundException", "channel not found")
-			return
-		}
-		out = map[string]any{"streamKeys": []any{map[string]any{"arn": keyARN, "channelArn": s.ChannelARN}}}
-	case "/GetStreamKey":
-		if in["arn"] != keyARN {
-			fail(http.StatusNotFound, "ResourceNotFoundException", "stream key not found")
-			return
-		}
-		out = map[string]any{"streamKey": map[string]any{"arn": keyARN, "channelArn": s.ChannelARN, "value": s.StreamKey}}
+	case "/GetChannel", "/ListStreamKeys", "/GetStreamKey":
+		out, e = s.keys(r.URL.Path, in)
 	case "/GetStream":
 		s.StreamCalls.Add(1)
-		if in["channelArn"] != s.ChannelARN {
-			fail(http.StatusNotFound, "ResourceNotFoundException", "channel not found")
+		if in.ChannelArn != s.ChannelARN {
+			e = notFound("channel")
+		} else if out = s.stream(); out == nil {
+			e = &apiError{http.StatusNotFound, "ChannelNotBroadcasting", "The stream is offline for the given channel ARN."}
+		}
+	case "/PutMetadata":
+		if e = s.putMetadata(in); e == nil {
+			w.WriteHeader(http.StatusNoContent)
 			return
 		}
-		if out = s.stream(); out == nil {
-			fail(http.StatusNotFound, "ChannelNotBroadcasting", "The stream is offline for the given channel ARN.")
-			return
-		}
+	case "/CreateChatToken":
+		out, e = s.createChatToken(in)
 	default:
-		fail(http.StatusNotFound, "UnknownOperationException", "unknown operation "+r.URL.Path)
+		e = &apiError{http.StatusNotFound, "UnknownOperationException", "unknown operation " + r.URL.Path}
+	}
+	if e != nil {
+		fail(w, e)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(out)
+}
+
+// keys answers GetChannel, ListStreamKeys and GetStreamKey.
+func (s *Server) keys(op string, in request) (any, *apiError) {
+	keyARN := strings.Replace(s.ChannelARN, ":channel/", ":stream-key/", 1)
+	switch {
+	case op == "/GetChannel" && in.Arn == s.ChannelARN:
+		return map[string]any{"channel": map[string]any{"arn": s.ChannelARN, "name": "shop", "ingestEndpoint": s.Ingest, "playbackUrl": "https://example.invalid/p.m3u8"}}, nil
+	case op == "/ListStreamKeys" && in.ChannelArn == s.ChannelARN:
+		return map[string]any{"streamKeys": []any{map[string]any{"arn": keyARN, "channelArn": s.ChannelARN}}}, nil
+	case op == "/GetStreamKey" && in.Arn == keyARN:
+		return map[string]any{"streamKey": map[string]any{"arn": keyARN, "channelArn": s.ChannelARN, "value": s.StreamKey}}, nil
+	case op == "/GetStreamKey":
+		return nil, notFound("stream key")
+	}
+	return nil, notFound("channel")
 }

@@ -20,8 +20,23 @@ type Frame struct {
 	PTS time.Duration
 	// Seq counts frames from the source, starting at 0.
 	Seq uint64
+	// Meta is the in-band metadata of what the compositor drew on this
+	// frame, nil for none.
+	Meta *Meta
 
 	pool *Pool
+}
+
+// Meta is metadata that goes into the stream with the pictures that show
+// something: the encode stage writes SEI into the access unit of the
+// first frame that carries a Meta. A Meta is never changed once made, so a
+// new pointer marks a change of what is on the picture.
+type Meta struct {
+	// SEI is an Annex-B SEI NAL unit, start code included.
+	SEI []byte
+	// Repeat asks for SEI in every IDR access unit too while frames carry
+	// this Meta, for viewers who join late.
+	Repeat bool
 }
 
 // New allocates a frame of the given size. Width and height must be even
@@ -55,7 +70,7 @@ func (f *Frame) CopyFrom(src *Frame) {
 	copyPlane(f.Y, f.YStride, src.Y, src.YStride, f.Width, f.Height)
 	copyPlane(f.U, f.CStride, src.U, src.CStride, f.Width/2, f.Height/2)
 	copyPlane(f.V, f.CStride, src.V, src.CStride, f.Width/2, f.Height/2)
-	f.PTS, f.Seq = src.PTS, src.Seq
+	f.PTS, f.Seq, f.Meta = src.PTS, src.Seq, src.Meta
 }
 
 func copyPlane(dst []byte, dstStride int, src []byte, srcStride int, w, h int) {

@@ -22,9 +22,21 @@ const MaxImagePixels = 40_000_000
 // Spec describes a preset to render.
 type Spec struct {
 	Name string
-	// QR text, or Image (a PNG or JPEG file path); exactly one is set.
-	QR    string
-	Image string
+	// QR text, or Image (a PNG or JPEG file path), or Text (a lower
+	// third), or a product card: Title and Price, with optional OldPrice
+	// (struck through), URL (a QR on the card) and Image (its photo).
+	QR       string
+	Image    string
+	Text     string
+	Title    string
+	Price    string
+	OldPrice string
+	URL      string
+	// CountdownSeconds > 0 adds a countdown (M:SS) that starts when the
+	// preset is shown; CountdownHold keeps the preset on at zero, showing
+	// "ended", where it otherwise comes off the picture.
+	CountdownSeconds int
+	CountdownHold    bool
 	// Position; with XY, X and Y are fractions of the frame size.
 	Position Position
 	X, Y     float64
@@ -32,30 +44,79 @@ type Spec struct {
 	Size float64
 }
 
-// Build renders spec for a frameW×frameH frame.
+// Build renders spec for a frameW×frameH frame (without its countdown:
+// see BuildScene).
 func Build(spec Spec, frameW, frameH int) (*Overlay, error) {
+	o, _, err := build(spec, frameW, frameH)
+	return o, err
+}
+
+// BuildScene renders spec for a frameW×frameH frame into a scene: the
+// overlay and, with CountdownSeconds, its timer (on a card, in the card's
+// own row; otherwise just below the overlay, or above it at the bottom).
+func BuildScene(spec Spec, frameW, frameH int) (*Scene, error) {
+	o, timerAt, err := build(spec, frameW, frameH)
+	if err != nil {
+		return nil, err
+	}
+	s := &Scene{Name: spec.Name, Overlays: []*Overlay{o}}
+	if spec.CountdownSeconds <= 0 {
+		return s, nil
+	}
+	var x, y, w, h int
+	if timerAt.Empty() {
+		h = max(frameH*7/100, 16) &^ 1
+		w = min(timerWidth(spec.CountdownSeconds, h), frameW) &^ 1
+		x, y = o.X, o.Y+o.H+h/4
+		if y+h > frameH {
+			y = o.Y - h - h/4
+		}
+		x, y = min(max(x, 0), frameW-w)&^1, min(max(y, 0), frameH-h)&^1
+	} else {
+		x, y = (o.X+timerAt.Min.X+1)&^1, (o.Y+timerAt.Min.Y)&^1
+		w, h = (timerAt.Dx()-1)&^1, timerAt.Dy()&^1
+	}
+	s.Timer = newTimer(spec.CountdownSeconds, spec.CountdownHold, x, y, w, h)
+	return s, nil
+}
+
+// build renders the preset's picture and places it; for a card with a
+// countdown it also returns the timer's rectangle on the card.
+func build(spec Spec, frameW, frameH int) (*Overlay, image.Rectangle, error) {
+	var timerAt image.Rectangle
 	target := int(spec.Size * float64(frameH))
 	if target < 8 {
-		return nil, fmt.Errorf("overlay: preset %q: size %.3g of a %d-line frame is under 8 pixels", spec.Name, spec.Size, frameH)
+		return nil, timerAt, fmt.Errorf("overlay: preset %q: size %.3g of a %d-line frame is under 8 pixels", spec.Name, spec.Size, frameH)
 	}
 	var img image.Image
 	var err error
+	maxW := frameW - 2*Margin(frameH)
+	kinds := 0
+	for _, k := range []string{spec.QR, spec.Text, spec.Title} {
+		if k != "" {
+			kinds++
+		}
+	}
 	switch {
-	case spec.QR != "" && spec.Image != "":
-		return nil, fmt.Errorf("overlay: preset %q: set qr or image, not both", spec.Name)
+	case kinds > 1 || kinds == 1 && spec.Image != "" && spec.Title == "":
+		return nil, timerAt, fmt.Errorf("overlay: preset %q: set one of qr, image, text or title (a card, whose photo is image)", spec.Name)
+	case spec.Title != "":
+		img, timerAt, err = renderCard(spec, target, maxW)
+	case spec.Text != "":
+		img = renderText(spec.Text, target, maxW)
 	case spec.QR != "":
 		img, err = RenderQR(spec.QR, min(target, frameW))
 	case spec.Image != "":
-		img, err = LoadImage(spec.Image, frameW-2*Margin(frameH), target)
+		img, err = LoadImage(spec.Image, maxW, target)
 	default:
-		return nil, fmt.Errorf("overlay: preset %q: needs qr (text) or image (a file path)", spec.Name)
+		return nil, timerAt, fmt.Errorf("overlay: preset %q: needs qr (text), image (a file path), text or title", spec.Name)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("overlay: preset %q: %w", spec.Name, err)
+		return nil, timerAt, fmt.Errorf("overlay: preset %q: %w", spec.Name, err)
 	}
 	b := img.Bounds()
 	x, y := Place(spec.Position, spec.X, spec.Y, b.Dx()&^1, b.Dy()&^1, frameW, frameH)
-	return FromImage(spec.Name, img, x, y), nil
+	return FromImage(spec.Name, img, x, y), timerAt, nil
 }
 
 // QRModules returns the QR symbol for text, quiet zone included, as rows

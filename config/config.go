@@ -10,6 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
+
+	"github.com/pitchbox/pitchbox/control"
 )
 
 // Config is the whole configuration file.
@@ -247,9 +250,49 @@ type Preset struct {
 	X        *float64 `toml:"x"`
 	Y        *float64 `toml:"y"`
 	// Size is the overlay's height as a fraction of the frame height;
-	// DefaultPresetSize when left out.
+	// DefaultPresetSize when left out (DefaultTextSize for text).
 	Size float64 `toml:"size"`
+	// Text is a lower third: one line of text on a dark bar.
+	Text string `toml:"text"`
+	// Title and Price make a product card, with an optional OldPrice
+	// (struck through), URL (a QR on the card, and the buyers' link) and
+	// Image (the product's photo).
+	Title    string `toml:"title"`
+	Price    string `toml:"price"`
+	OldPrice string `toml:"old_price"`
+	URL      string `toml:"url"`
+	// CountdownSeconds > 0 adds a countdown (M:SS) that starts when the
+	// preset is shown. CountdownEnd says what happens at zero: "hold"
+	// (the default) shows "ended", "clear" takes the preset off.
+	CountdownSeconds int    `toml:"countdown_seconds"`
+	CountdownEnd     string `toml:"countdown_end"`
 }
+
+// IsCard reports whether the preset is a product card.
+func (p Preset) IsCard() bool { return p.Title != "" }
+
+// Event is the product event buyers' players get when the preset goes on
+// the picture (event control.EventShow, its countdown ending at endsAt
+// when it has one) or comes off it (control.EventClear).
+func (p Preset) Event(event string, endsAt time.Time) control.ProductEvent {
+	e := control.ProductEvent{V: 1, Event: event, Preset: p.Name}
+	if event != control.EventShow {
+		return e
+	}
+	e.Title, e.Price, e.OldPrice, e.URL = p.Title, p.Price, p.OldPrice, p.URL
+	if p.URL == "" && p.QR != "" && (strings.HasPrefix(p.QR, "https://") || strings.HasPrefix(p.QR, "http://")) {
+		e.URL = p.QR // a QR preset's link is the buyers' link too
+	}
+	if p.CountdownSeconds > 0 {
+		t := endsAt.UTC()
+		e.CountdownEndsAt = &t
+	}
+	return e
+}
+
+// DefaultTextSize is a text preset's size when none is given: a lower
+// third 10% of the frame height.
+const DefaultTextSize = 0.1
 
 // DefaultPresetSize is a preset's size when none is given: 30% of the
 // frame height.
@@ -262,6 +305,9 @@ func (p Preset) ID() string { return PresetID(p.Name) }
 func (p *Preset) SetDefaults() {
 	if p.Size == 0 {
 		p.Size = DefaultPresetSize
+		if p.Text != "" {
+			p.Size = DefaultTextSize
+		}
 	}
 }
 

@@ -12,8 +12,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/pitchbox/pitchbox/control"
 )
 
 // Load reads and validates the TOML file at path on top of Defaults.
@@ -86,7 +88,7 @@ var sectionKeys = map[string][]string{
 	"output":    {"url", "stream_key", "stream_key_file", "ca_file", "autostart"},
 	"control":   {"socket"},
 	"log":       {"level"},
-	"preset":    {"name", "qr", "image", "position", "x", "y", "size"},
+	"preset":    {"name", "qr", "image", "text", "title", "price", "old_price", "url", "countdown_seconds", "countdown_end", "position", "x", "y", "size"},
 }
 
 // unknownKey says what is allowed where k was found: the keys of its
@@ -355,18 +357,8 @@ func validatePreset(i int, p Preset, seen map[string]string, bad func(string, st
 		return fmt.Sprintf("preset[%d].%s", i, k)
 	}
 	checkPresetNameID(p.Name, key("name"), seen, bad)
-	switch {
-	case p.QR != "" && p.Image != "":
-		bad(key("qr"), "set qr or image, not both")
-	case p.QR == "" && p.Image == "":
-		bad(key("qr"), "set qr (text to encode) or image (a PNG or JPEG path)")
-	case p.Image != "":
-		// Whether it decodes (and a QR fits) is checked where the preset
-		// is rendered, when the box loads it.
-		if err := checkFile(p.Image); err != nil {
-			bad(key("image"), "%s: %v", p.Image, err)
-		}
-	}
+	validatePresetKind(p, key, bad)
+	validatePresetEvent(p, key, bad)
 	if (p.X == nil) != (p.Y == nil) {
 		bad(key("x"), "x and y go together; set both or neither")
 	}
@@ -382,6 +374,77 @@ func validatePreset(i int, p Preset, seen map[string]string, bad func(string, st
 	}
 	if !finite(p.Size) || p.Size <= 0 || p.Size > 1 {
 		bad(key("size"), "%g is not allowed (allowed: a fraction of the frame height above 0, at most 1, e.g. 0.3)", p.Size)
+	}
+}
+
+// validatePresetKind checks which keys go together: exactly one of qr,
+// image, text or title (a card, whose photo image may be), a card's price,
+// and a countdown's keys.
+func validatePresetKind(p Preset, key func(string) string, bad func(string, string, ...any)) {
+	var kinds []string
+	for k, v := range map[string]string{"qr": p.QR, "text": p.Text, "title": p.Title} {
+		if v != "" {
+			kinds = append(kinds, k)
+		}
+	}
+	sort.Strings(kinds)
+	switch {
+	case len(kinds) > 1:
+		bad(key(kinds[0]), "set one of qr, image, text or title (a product card), not %s", strings.Join(kinds, " and "))
+	case p.Image != "" && (p.QR != "" || p.Text != ""):
+		bad(key("image"), "set %s or image, not both (an image goes alone, or with title as a product card's photo)", kinds[0])
+	case len(kinds) == 0 && p.Image == "":
+		bad(key("qr"), "set qr (text to encode), image (a PNG or JPEG path), text (a lower third) or title and price (a product card)")
+	}
+	if p.Image != "" {
+		// Whether it decodes (and a QR fits) is checked where the preset
+		// is rendered, when the box loads it.
+		if err := checkFile(p.Image); err != nil {
+			bad(key("image"), "%s: %v", p.Image, err)
+		}
+	}
+	if p.Title != "" && p.Price == "" {
+		bad(key("price"), "a product card (title) needs a price, e.g. price = \"19,90 €\"")
+	}
+	for _, kv := range [][2]string{{"price", p.Price}, {"old_price", p.OldPrice}, {"url", p.URL}} {
+		if kv[1] != "" && p.Title == "" {
+			bad(key(kv[0]), "%s goes on a product card: set title too", kv[0])
+		}
+	}
+	if p.URL != "" {
+		if u, err := url.Parse(p.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad(key("url"), "%q is not allowed (allowed: an https:// or http:// link)", p.URL)
+		}
+	}
+	if p.CountdownSeconds < 0 || p.CountdownSeconds > MaxCountdownSeconds {
+		bad(key("countdown_seconds"), "%d is not allowed (allowed: 1 to %d, i.e. up to 99:59; 0 or left out for none)", p.CountdownSeconds, MaxCountdownSeconds)
+	}
+	switch {
+	case p.CountdownEnd != "" && p.CountdownSeconds == 0:
+		bad(key("countdown_end"), "goes with countdown_seconds")
+	case p.CountdownEnd != "" && p.CountdownEnd != "hold" && p.CountdownEnd != "clear":
+		bad(key("countdown_end"), "%q is not allowed (allowed: hold, clear)", p.CountdownEnd)
+	}
+}
+
+// MaxCountdownSeconds is the longest countdown: 99:59.
+const MaxCountdownSeconds = 99*60 + 59
+
+// validatePresetEvent refuses a preset whose product event would not fit
+// in control.MaxProductEvent bytes (the SEI and IVS metadata limit).
+func validatePresetEvent(p Preset, key func(string) string, bad func(string, string, ...any)) {
+	// The longest time JSON writes: nanoseconds and all.
+	ends := time.Date(2999, 12, 31, 23, 59, 59, 999999999, time.UTC)
+	e := p.Event(control.EventShow, ends)
+	if _, err := e.JSON(); err != nil {
+		k := "title"
+		if !p.IsCard() {
+			k = "name"
+			if p.QR != "" {
+				k = "qr"
+			}
+		}
+		bad(key(k), "preset %q is too long for the buyers' product event: %v", p.Name, err)
 	}
 }
 

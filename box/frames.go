@@ -9,6 +9,7 @@ import (
 
 	"github.com/pitchbox/pitchbox/audio"
 	"github.com/pitchbox/pitchbox/encode"
+	"github.com/pitchbox/pitchbox/encode/h264"
 	"github.com/pitchbox/pitchbox/frame"
 	"github.com/pitchbox/pitchbox/stream"
 )
@@ -101,6 +102,49 @@ type encoder struct {
 	audio     []*encode.Packet // reused
 	failSince time.Duration    // PTS of the first frame of a run of errors; -1 when none
 	err       error            // the last error of that run
+	sei       seiWriter
+}
+
+// seiWriter puts the in-band metadata of what is on the picture into the
+// encoded stream: the SEI of a frame.Meta in the access unit of the first
+// frame that carries it, and again in every IDR while it is on (Repeat).
+// Hardware encoders are pipelined, so the frames whose Meta changed are
+// noted by number until their access units come out.
+type seiWriter struct {
+	last    *frame.Meta // Meta of the last frame submitted
+	on      *frame.Meta // Meta of the last access unit out
+	pending []metaAt    // reused
+}
+
+// metaAt is a Meta that starts at source frame seq.
+type metaAt struct {
+	seq  uint64
+	meta *frame.Meta
+}
+
+// submit notes f's Meta before f goes into the encoder.
+func (w *seiWriter) submit(f *frame.Frame) {
+	if f.Meta != w.last {
+		w.last = f.Meta
+		w.pending = append(w.pending, metaAt{f.Seq, f.Meta})
+	}
+}
+
+// write inserts the SEI pkt must carry. It allocates only when the
+// packet's buffer must grow.
+func (w *seiWriter) write(pkt *encode.Packet) {
+	wrote := false
+	for len(w.pending) > 0 && w.pending[0].seq <= pkt.Seq {
+		w.on = w.pending[0].meta
+		w.pending = w.pending[:copy(w.pending, w.pending[1:])]
+		if w.on != nil && !wrote {
+			pkt.Data = h264.InsertBeforeVCL(pkt.Data, w.on.SEI)
+			wrote = true
+		}
+	}
+	if pkt.Key && !wrote && w.on != nil && w.on.Repeat {
+		pkt.Data = h264.InsertBeforeVCL(pkt.Data, w.on.SEI)
+	}
 }
 
 // encode encodes composited frames and hands the packets (with the
@@ -141,6 +185,7 @@ func (p *pipeline) encodeFrame(e *encoder, f *frame.Frame) {
 		e.kc.Request()
 	}
 	var err error
+	e.sei.submit(f)
 	e.video, err = p.enc.Encode(e.video[:0], f, e.kc.Due(f.PTS))
 	switch {
 	case err != nil:
@@ -154,6 +199,7 @@ func (p *pipeline) encodeFrame(e *encoder, f *frame.Frame) {
 	}
 	for _, pkt := range e.video {
 		p.stats.encoded.Add(1)
+		e.sei.write(pkt)
 		if p.audio.constant() {
 			e.audio = e.silence.Until(e.audio[:0], pkt.DTS)
 			for _, a := range e.audio {

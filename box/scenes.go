@@ -3,9 +3,12 @@ package box
 import (
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/pitchbox/pitchbox/config"
 	"github.com/pitchbox/pitchbox/control"
+	"github.com/pitchbox/pitchbox/encode/h264"
+	"github.com/pitchbox/pitchbox/frame"
 	"github.com/pitchbox/pitchbox/overlay"
 )
 
@@ -57,29 +60,70 @@ func (s *sceneSet) replace(n *sceneSet) {
 func buildScenes(presets []config.Preset, w, h int) (*sceneSet, error) {
 	s := &sceneSet{scenes: map[string]*overlay.Scene{}}
 	for _, p := range presets {
-		o, err := overlay.Build(PresetSpec(p), w, h)
+		sc, err := overlay.BuildScene(PresetSpec(p), w, h)
 		if err != nil {
-			key := "qr"
-			if p.Image != "" {
-				key = "image"
-			}
-			return nil, &config.Error{Key: fmt.Sprintf("preset[%q].%s", p.Name, key), Msg: err.Error()}
+			return nil, &config.Error{Key: fmt.Sprintf("preset[%q].%s", p.Name, presetKind(p)), Msg: err.Error()}
 		}
-		s.scenes[p.Name] = &overlay.Scene{Name: p.Name, Overlays: []*overlay.Overlay{o}}
+		sc.Cue = presetCue(p)
+		s.scenes[p.Name] = sc
 		s.order = append(s.order, p.Name)
 	}
 	return s, nil
 }
 
+// presetKind is the key that makes p what it is, for messages.
+func presetKind(p config.Preset) string {
+	switch {
+	case p.Title != "":
+		return "title"
+	case p.Text != "":
+		return "text"
+	case p.Image != "":
+		return "image"
+	}
+	return "qr"
+}
+
+// productUUID is control.ProductEventUUID as bytes.
+var productUUID = func() [16]byte {
+	u, err := h264.ParseUUID(control.ProductEventUUID)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}()
+
+// presetCue makes the SEI the encoder writes when p goes on the picture
+// (repeated at every IDR while it is on) and when it comes off: a
+// user-data-unregistered message with the product event's JSON. Each
+// showing gets its own (its countdown ends at its own time).
+func presetCue(p config.Preset) func(time.Time) (show, clear *frame.Meta) {
+	return func(at time.Time) (show, clear *frame.Meta) {
+		ends := at.Add(time.Duration(p.CountdownSeconds) * time.Second)
+		if b, err := p.Event(control.EventShow, ends).JSON(); err == nil {
+			show = &frame.Meta{SEI: h264.AppendUserDataSEI(nil, productUUID, b), Repeat: true}
+		}
+		if b, err := p.Event(control.EventClear, ends).JSON(); err == nil {
+			clear = &frame.Meta{SEI: h264.AppendUserDataSEI(nil, productUUID, b)}
+		}
+		return show, clear
+	}
+}
+
 // PresetSpec turns a configured preset into an overlay spec.
 func PresetSpec(p config.Preset) overlay.Spec {
-	spec := overlay.Spec{Name: p.Name, QR: p.QR, Image: p.Image, Size: p.Size}
+	spec := overlay.Spec{Name: p.Name, QR: p.QR, Image: p.Image, Text: p.Text, Size: p.Size,
+		Title: p.Title, Price: p.Price, OldPrice: p.OldPrice, URL: p.URL,
+		CountdownSeconds: p.CountdownSeconds, CountdownHold: p.CountdownEnd != "clear"}
 	if p.X != nil && p.Y != nil {
 		spec.Position, spec.X, spec.Y = overlay.XY, *p.X, *p.Y
 	} else {
 		pos := p.Position
 		if pos == "" {
 			pos = "bottom-right"
+			if p.Text != "" {
+				pos = "bottom-left" // a lower third
+			}
 		}
 		spec.Position, _ = overlay.ParsePosition(pos)
 	}

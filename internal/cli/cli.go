@@ -53,6 +53,7 @@ commands:
   snapshot FILE.jpg                     save the outgoing picture as JPEG
   chat [--json] | chat send TEXT | chat delete ID | chat disconnect USER
                                         the IVS Chat room: read, post, moderate
+  chat-tokens serve --config FILE [--listen ADDR]  hand buyers' pages IVS Chat tokens (send only)
   devices [--config FILE] [--json]      list cameras (the mode the box would open marked *), encoders, microphones
   doctor [--config FILE]                check what the box needs, one line each
   version                               print the version
@@ -101,6 +102,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdSnapshot(rest, stdout)
 	case "chat":
 		return cmdChat(rest, stdout)
+	case "chat-tokens":
+		return cmdChatTokens(rest, stderr)
 	case "devices":
 		return cmdDevices(rest, stdout)
 	case "doctor":

@@ -2,8 +2,10 @@
 // channel's ingest server and stream key (GetChannel, ListStreamKeys,
 // GetStreamKey), so a seller can give AWS credentials and a channel ARN
 // instead of copying both by hand; it reads the live stream's viewer
-// count and health (GetStream) for the screen and status; and it makes
-// IVS Chat tokens (CreateChatToken) for the chat client. The stream key
+// count and health (GetStream) for the screen and status; it sends timed
+// metadata (PutMetadata, MetadataSender); and it makes IVS Chat tokens
+// (CreateChatToken) for the seller's chat client and, send-only, for
+// buyers (ChatRoom). The stream key
 // and tokens it returns are secrets: callers store them in 0600 files or
 // memory and never echo them; the SDK puts no credentials in its errors.
 package ivs

@@ -32,10 +32,11 @@ type Timer struct {
 	buf     [8]byte
 }
 
-// timerWidth is the width of a timer h pixels high for seconds.
+// timerWidth is the width of a timer h pixels high for seconds: room for
+// M:SS or "ended" (about 2.2 h wide), with a margin either side.
 func timerWidth(seconds, h int) int {
 	n := len(clockText(nil, seconds))
-	return (n*cellWidth(h) + h/2 + 1) &^ 1
+	return (max(n*cellWidth(h), h*22/10) + h*6/10 + 1) &^ 1
 }
 
 // cellWidth is the width of one character cell of a timer h pixels high.

@@ -30,12 +30,16 @@ type Box struct {
 	pipe    *pipeline // nil while a new one is built
 	builds  uint64    // pipelines installed so far
 	scene   string    // the preset on screen, kept across rebuilds
+	sceneAt time.Time // when it was shown (its countdown runs from then)
 	live    bool      // the seller's intent, kept across rebuilds
 	lastAct control.LastAction
 	// onAirSince is when the stream went on air, kept across rebuilds
 	// and reconnects until the seller stops.
 	onAirSince time.Time
 	intentMu   sync.Mutex // serialises saves of the live intent
+
+	// meta sends product events through IVS timed metadata.
+	meta timedMeta
 
 	// watch is the viewers and rates watch, from the start of Run to its
 	// end (Status and the screen ask it for the last answers).
@@ -101,6 +105,7 @@ func New(cfg *config.Config, log *slog.Logger, opts ...Option) (*Box, error) {
 	b := &Box{log: log, opt: o, started: time.Now(), restartCh: make(chan struct{}, 1), pipe: p, builds: 1,
 		shows: map[string]uint64{}}
 	b.set = settings{path: o.path, cfg: cfg, good: cfg}
+	b.meta.log = log
 	return b, nil
 }
 
@@ -109,6 +114,7 @@ func New(cfg *config.Config, log *slog.Logger, opts ...Option) (*Box, error) {
 func (b *Box) Run(ctx context.Context) error {
 	b.startIntent()
 	stopViewers := b.watchViewers(ctx)
+	defer b.meta.close()
 	defer stopViewers()
 	for {
 		p := b.pipeline()
@@ -205,7 +211,7 @@ func (b *Box) install(p *pipeline) {
 	b.builds++
 	if b.scene != "" {
 		if s := p.scenes.get(b.scene); s != nil {
-			p.comp.Set(s)
+			p.comp.SetAt(s, b.sceneAt)
 		} else {
 			b.scene = ""
 		}

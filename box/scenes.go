@@ -146,7 +146,7 @@ func (b *Box) SetPresets(presets []config.Preset) error {
 	b.mu.Lock()
 	if b.scene != "" {
 		s := n.get(b.scene)
-		p.comp.Set(s) // nil when removed
+		p.comp.SetAt(s, b.sceneAt) // nil when removed
 		if s == nil {
 			b.scene = ""
 		}
@@ -165,7 +165,8 @@ func (b *Box) Presets() []string {
 }
 
 // Show puts the preset named nameOrID (or whose id it is) on the picture
-// from the next frame on.
+// from the next frame on, and tells buyers' players (in the video, and
+// through IVS timed metadata when it is on).
 func (b *Box) Show(nameOrID, source string) error {
 	p, err := b.current()
 	if err != nil {
@@ -175,11 +176,13 @@ func (b *Box) Show(nameOrID, source string) error {
 	if s == nil {
 		return &NotFoundError{Name: nameOrID, Known: p.scenes.names()}
 	}
+	cfg, at := b.set.current(), time.Now()
 	b.mu.Lock()
-	p.comp.Set(s)
-	b.scene = name
+	p.comp.SetAt(s, at)
+	b.scene, b.sceneAt = name, at
 	b.shows[name]++
 	b.mu.Unlock()
+	b.meta.send(presetEvent(cfg, name, at), name)
 	b.act("show "+name, source)
 	return nil
 }
@@ -190,15 +193,23 @@ func (b *Box) Clear(source string) {
 	if b.pipe != nil {
 		b.pipe.comp.Set(nil)
 	}
+	prev := b.scene
 	b.scene = ""
 	b.mu.Unlock()
+	if prev != "" {
+		b.meta.send(control.ProductEvent{Event: control.EventClear, Preset: prev}, "")
+	}
 	b.act("clear", source)
 }
 
-// Scene returns the name of the preset on screen, "" for none.
+// Scene returns the name of the preset on screen, "" for none (also once
+// a countdown has taken it off).
 func (b *Box) Scene() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.pipe != nil && b.pipe.comp.Ended() {
+		return ""
+	}
 	return b.scene
 }
 

@@ -84,13 +84,14 @@ func (b *Box) Status() control.Status {
 		TargetKbps: b.set.current().Encoder.BitrateKbps}
 	b.mu.Lock()
 	p := b.pipe
-	st.Scene, st.LiveRequested = b.scene, b.live
+	st.LiveRequested = b.live
 	if !b.lastAct.At.IsZero() {
 		a := b.lastAct
 		st.LastAction = &a
 	}
 	b.mu.Unlock()
 	st.Totals = b.totals()
+	st.Scene = b.Scene()
 	st.Viewers = b.viewers()
 	if p == nil {
 		st.Presets = b.Presets()

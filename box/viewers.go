@@ -31,6 +31,7 @@ type watch struct {
 	state  func() control.State
 	config func() *config.Config
 	kbps   func() float64
+	each   func() // once a second, beside the rate sample
 	log    *slog.Logger
 
 	// The poller's own: the channel client for the config it was made
@@ -52,7 +53,7 @@ type watch struct {
 // sent each second for the screen; the returned func stops both and
 // waits for them.
 func (b *Box) watchViewers(ctx context.Context) (stop func()) {
-	w := &watch{every: viewersEvery, state: b.State, config: b.set.current, kbps: b.sentKbps, log: b.log}
+	w := &watch{every: viewersEvery, state: b.State, config: b.set.current, kbps: b.sentKbps, each: b.metaTick, log: b.log}
 	b.watch.Store(w)
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -110,6 +111,9 @@ func (w *watch) sampleRates(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			if w.each != nil {
+				w.each()
+			}
 			k := w.kbps()
 			w.mu.Lock()
 			w.rates.Push(k)

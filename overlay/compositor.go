@@ -52,8 +52,12 @@ func (c *Compositor) now() time.Time {
 // Set replaces the scene; nil clears it. A countdown starts now; frames
 // carry the scene's Cue metadata (after a clear, the clear metadata of
 // the scene that was on).
-func (c *Compositor) Set(s *Scene) {
-	sh := &showing{scene: s, at: c.now()}
+func (c *Compositor) Set(s *Scene) { c.SetAt(s, c.now()) }
+
+// SetAt is Set for a showing that began at at: a pipeline built again
+// while a countdown runs goes on from where it was.
+func (c *Compositor) SetAt(s *Scene, at time.Time) {
+	sh := &showing{scene: s, at: at}
 	if s != nil && s.Cue != nil {
 		sh.show, sh.clear = s.Cue(sh.at)
 	}
@@ -63,6 +67,16 @@ func (c *Compositor) Set(s *Scene) {
 		}
 	}
 	c.cur.Store(sh)
+}
+
+// Ended reports whether the scene's countdown has run out and taken it
+// off the picture (countdown_end = "clear").
+func (c *Compositor) Ended() bool {
+	sh := c.cur.Load()
+	if sh == nil || sh.scene == nil || sh.scene.Timer == nil || sh.scene.Timer.Hold {
+		return false
+	}
+	return c.now().Sub(sh.at) >= time.Duration(sh.scene.Timer.Seconds)*time.Second
 }
 
 // Current returns the scene on screen, or nil.

@@ -161,7 +161,7 @@ func (b *Box) PreviewPreset(ctx context.Context, pr config.Preset) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
-	o, err := overlay.Build(PresetSpec(pr), p.width, p.height)
+	sc, err := overlay.BuildScene(PresetSpec(pr), p.width, p.height)
 	if err != nil {
 		return nil, err
 	}
@@ -172,6 +172,8 @@ func (b *Box) PreviewPreset(ctx context.Context, pr config.Preset) ([]byte, erro
 	if err := p.snap.with(ctx, f.CopyFrom); err != nil {
 		return nil, err
 	}
-	o.Blend(f)
+	var c overlay.Compositor // a countdown shows its full time
+	c.Set(sc)
+	c.Apply(f)
 	return encodeJPEG(f, 80)
 }

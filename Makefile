@@ -91,6 +91,7 @@ deps-run:
 deps-test:
 	@scripts/deps.sh test
 	@scripts/axe.sh
+	@scripts/ivs-player.sh
 
 deps-deb:
 	@scripts/deps.sh deb

@@ -54,6 +54,7 @@ commands:
   chat [--json] | chat send TEXT | chat delete ID | chat disconnect USER
                                         the IVS Chat room: read, post, moderate
   chat-tokens serve --config FILE [--listen ADDR]  hand buyers' pages IVS Chat tokens (send only)
+  viewer export --out DIR [--config FILE] [--playback-url URL] [--token-url URL]  write the buyers' page for a static host
   devices [--config FILE] [--json]      list cameras (the mode the box would open marked *), encoders, microphones
   doctor [--config FILE]                check what the box needs, one line each
   version                               print the version
@@ -104,6 +105,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdChat(rest, stdout)
 	case "chat-tokens":
 		return cmdChatTokens(rest, stderr)
+	case "viewer":
+		return cmdViewer(rest, stdout)
 	case "devices":
 		return cmdDevices(rest, stdout)
 	case "doctor":

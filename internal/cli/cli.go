@@ -392,20 +392,37 @@ func getJSON(c *panel.Client, path string, raw bool, stdout io.Writer, v any) (d
 	return false, nil
 }
 
+// stateWords is the state with what it means for buyers.
+func stateWords(s control.State) string {
+	switch s {
+	case control.Live:
+		return "live (buyers can see you)"
+	case control.Recording:
+		return "recording (on the box only: nobody can see this)"
+	case control.Off:
+		return "off"
+	}
+	return s.String() + " (buyers cannot see you)"
+}
+
 func printStatus(w io.Writer, st control.Status) {
 	scene := st.Scene
 	if scene == "" {
 		scene = "(none)"
 	}
-	fmt.Fprintf(w, "state:     %s\n", st.State)
+	fmt.Fprintf(w, "state:     %s\n", stateWords(st.State))
+	if st.Problem != "" {
+		fmt.Fprintf(w, "problem:   %s\n", st.Problem)
+	}
 	fmt.Fprintf(w, "source:    %s\n", st.Source)
 	fmt.Fprintf(w, "encoder:   %s, %s\n", st.Encoder, st.Size)
 	fmt.Fprintf(w, "picture:   %.1f fps, %.0f kbps, %d dropped\n", st.FPS, st.BitrateKbps, st.DroppedFrames)
 	fmt.Fprintf(w, "overlay:   %s (presets: %s)\n", scene, strings.Join(st.Presets, ", "))
 	if s := st.Stream; s != nil {
 		fmt.Fprintf(w, "output:    %s\n", s.Destination)
-		if !s.LiveSince.IsZero() {
-			fmt.Fprintf(w, "on air:    %s\n", time.Since(s.LiveSince).Round(time.Second))
+		if !st.OnAirSince.IsZero() {
+			fmt.Fprintf(w, "%s %s\n", map[bool]string{true: "recording for:", false: "on air:   "}[st.State == control.Recording],
+				time.Since(st.OnAirSince).Round(time.Second))
 		}
 		fmt.Fprintf(w, "reconnects: %d\n", s.Reconnects)
 		if s.LastError != "" {

@@ -54,21 +54,44 @@ func imagesDir(c *config.Config) string { return filepath.Join(c.StateDir, "imag
 type PresetView struct {
 	// ID names the preset in URLs (derived from Name; see
 	// config.PresetID); Name is its label, free text.
-	ID       string   `json:"id,omitempty"`
-	Name     string   `json:"name"`
-	Kind     string   `json:"kind"` // "qr" or "image"
-	QR       string   `json:"qr,omitempty"`
-	Image    string   `json:"image,omitempty"` // an uploaded image's name
-	Position string   `json:"position,omitempty"`
-	X        *float64 `json:"x,omitempty"`
-	Y        *float64 `json:"y,omitempty"`
-	Size     float64  `json:"size"`
+	ID   string `json:"id,omitempty"`
+	Name string `json:"name"`
+	// Kind is "qr", "image", "card" (a product card) or "text" (a lower
+	// third); only its own fields are used.
+	Kind  string `json:"kind"`
+	QR    string `json:"qr,omitempty"`
+	Image string `json:"image,omitempty"` // an uploaded image's name: the picture, or a card's photo
+	Text  string `json:"text,omitempty"`
+	// Title, Price, OldPrice and URL make a card.
+	Title    string `json:"title,omitempty"`
+	Price    string `json:"price,omitempty"`
+	OldPrice string `json:"old_price,omitempty"`
+	URL      string `json:"url,omitempty"`
+	// CountdownSeconds > 0 adds a countdown to any kind; CountdownEnd is
+	// "hold" or "clear".
+	CountdownSeconds int      `json:"countdown_seconds,omitempty"`
+	CountdownEnd     string   `json:"countdown_end,omitempty"`
+	Position         string   `json:"position,omitempty"`
+	X                *float64 `json:"x,omitempty"`
+	Y                *float64 `json:"y,omitempty"`
+	Size             float64  `json:"size"`
 }
 
+// PresetKinds are the kinds of preset the panel makes.
+var PresetKinds = []string{"qr", "image", "card", "text"}
+
 func presetView(p config.Preset) PresetView {
-	v := PresetView{ID: p.ID(), Name: p.Name, QR: p.QR, Position: p.Position, X: p.X, Y: p.Y, Size: p.Size, Kind: "qr"}
+	v := PresetView{ID: p.ID(), Name: p.Name, QR: p.QR, Text: p.Text, Title: p.Title, Price: p.Price,
+		OldPrice: p.OldPrice, URL: p.URL, CountdownSeconds: p.CountdownSeconds, CountdownEnd: p.CountdownEnd,
+		Position: p.Position, X: p.X, Y: p.Y, Size: p.Size, Kind: "qr"}
 	if p.Image != "" {
 		v.Kind, v.Image = "image", filepath.Base(p.Image)
+	}
+	switch {
+	case p.IsCard():
+		v.Kind = "card"
+	case p.Text != "":
+		v.Kind = "text"
 	}
 	return v
 }
@@ -76,32 +99,55 @@ func presetView(p config.Preset) PresetView {
 // preset turns v into a config preset, the image resolved to the upload
 // folder (or kept when it is the one the preset already had).
 func (v PresetView) preset(c *config.Config, old *config.Preset) (config.Preset, error) {
-	p := config.Preset{Name: strings.TrimSpace(v.Name), Position: v.Position, X: v.X, Y: v.Y, Size: v.Size}
+	p := config.Preset{Name: strings.TrimSpace(v.Name), Position: v.Position, X: v.X, Y: v.Y, Size: v.Size,
+		CountdownSeconds: v.CountdownSeconds, CountdownEnd: v.CountdownEnd}
 	if p.Size == 0 {
-		p.Size = 0.3
+		p.Size = config.DefaultPresetSize
+		if v.Kind == "text" {
+			p.Size = config.DefaultTextSize
+		}
 	}
+	var err error
 	switch v.Kind {
 	case "qr", "":
 		p.QR = v.QR
+	case "text":
+		if p.Text = v.Text; p.Text == "" {
+			return p, errors.New("a lower third needs its text")
+		}
+	case "card":
+		p.Title, p.Price, p.OldPrice, p.URL = v.Title, v.Price, v.OldPrice, v.URL
+		if v.Title == "" {
+			return p, errors.New("a product card needs a title (the product's name)")
+		}
+		if v.Image != "" { // the photo is optional
+			p.Image, err = uploadedImage(c, old, v.Image)
+		}
 	case "image":
 		if v.Image == "" {
 			return p, errors.New("choose or upload an image")
 		}
-		if old != nil && old.Image != "" && filepath.Base(old.Image) == v.Image {
-			p.Image = old.Image
-			break
-		}
-		if err := checkFileName(v.Image); err != nil {
-			return p, err
-		}
-		p.Image = filepath.Join(imagesDir(c), v.Image)
-		if _, err := os.Stat(p.Image); err != nil {
-			return p, fmt.Errorf("no uploaded image named %q; upload it first", v.Image)
-		}
+		p.Image, err = uploadedImage(c, old, v.Image)
 	default:
-		return p, fmt.Errorf("kind %q is not allowed (allowed: \"qr\", \"image\")", v.Kind)
+		return p, fmt.Errorf("kind %q is not allowed (allowed: %q)", v.Kind, PresetKinds)
 	}
-	return p, nil
+	return p, err
+}
+
+// uploadedImage is the path of the uploaded image name, or the image old
+// already has when it is the same file.
+func uploadedImage(c *config.Config, old *config.Preset, name string) (string, error) {
+	if old != nil && old.Image != "" && filepath.Base(old.Image) == name {
+		return old.Image, nil
+	}
+	if err := checkFileName(name); err != nil {
+		return "", err
+	}
+	path := filepath.Join(imagesDir(c), name)
+	if _, err := os.Stat(path); err != nil {
+		return "", fmt.Errorf("no uploaded image named %q; upload it first", name)
+	}
+	return path, nil
 }
 
 // findPreset is the index of the preset ref names, by its id or by its

@@ -287,36 +287,56 @@
   }
 
   // The Presets page: list (thumbnail, Show now, edit, order, delete) and
-  // the form.
+  // the form, whose preview follows the fields as they change.
   function presetsPage() {
-    const kind = () => ($("kind-image").checked ? "image" : "qr");
-    function syncKind() { $("qr-field").hidden = kind() !== "qr"; $("image-field").hidden = kind() !== "image"; }
-    function syncSize() { $("p-size-out").textContent = Math.round($("p-size").value * 100) + "%"; }
-    function form() {
-      return { name: $("p-name").value.trim(), kind: kind(), qr: kind() === "qr" ? $("p-qr").value : "",
-        image: kind() === "image" ? $("p-image").value : "", position: $("p-position").value, size: parseFloat($("p-size").value) };
+    const kinds = ["qr", "image", "card", "text"];
+    const kind = () => kinds.find((k) => $("kind-" + k).checked) || "qr";
+    function syncKind() {
+      const k = kind();
+      $("qr-field").hidden = k !== "qr"; $("card-fields").hidden = k !== "card"; $("text-field").hidden = k !== "text";
+      $("image-field").hidden = k !== "image" && k !== "card";
+      $("p-image-label").textContent = k === "card" ? "Product photo (optional)" : "Picture";
+      const none = $("p-image").querySelector('option[value=""]');
+      if (none) { none.hidden = none.disabled = k !== "card"; if (k !== "card" && !$("p-image").value && $("p-image").options.length > 1) $("p-image").selectedIndex = 1; }
     }
+    function syncSize() { $("p-size-out").textContent = Math.round($("p-size").value * 100) + "%"; }
+    function syncCountdown() {
+      const n = parseInt($("p-countdown").value, 10);
+      $("countdown-end").hidden = !(n > 0);
+      $("p-countdown-out").textContent = n > 0 ? "= " + clock(n) : "";
+    }
+    function form() { return presetForm(kind()); }
     function reset() {
       $("editing").value = ""; $("preset-form").reset(); $("preset-form-title").textContent = "New preset";
-      $("cancel-edit").hidden = true; $("preset-preview").hidden = true; syncKind(); syncSize();
+      $("cancel-edit").hidden = true; $("preset-preview").hidden = true; syncAll();
     }
     function edit(p) {
       $("editing").value = p.id; $("p-name").value = p.name;
-      $("kind-qr").checked = p.kind === "qr"; $("kind-image").checked = p.kind === "image";
-      $("p-qr").value = p.qr || ""; if (p.image) $("p-image").value = p.image;
-      $("p-position").value = p.position || "bottom-right"; $("p-size").value = p.size || 0.3;
-      $("preset-form-title").textContent = "Edit " + p.name; $("cancel-edit").hidden = false; syncKind(); syncSize();
-      $("preset-form").scrollIntoView();
+      for (const k of kinds) $("kind-" + k).checked = p.kind === k;
+      $("p-qr").value = p.qr || ""; $("p-text").value = p.text || ""; $("p-title").value = p.title || "";
+      $("p-price").value = p.price || ""; $("p-old-price").value = p.old_price || ""; $("p-url").value = p.url || "";
+      $("p-image").value = p.image || "";
+      $("p-countdown").value = p.countdown_seconds || ""; $(p.countdown_end === "clear" ? "end-clear" : "end-hold").checked = true;
+      $("p-position").value = p.position || (p.kind === "text" ? "bottom-left" : "bottom-right"); $("p-size").value = p.size || 0.3;
+      $("preset-form-title").textContent = "Edit " + p.name; $("cancel-edit").hidden = false; syncAll();
+      $("preset-form").scrollIntoView(); preview.now();
     }
+    function syncAll() { syncKind(); syncSize(); syncCountdown(); eventSize(form()); }
+    const preview = livePreview(form);
     const list = () => loadPresetList(edit);
-    document.querySelectorAll('input[name="kind"]').forEach((r) => r.addEventListener("change", syncKind));
-    $("p-size").addEventListener("input", syncSize);
-    $("cancel-edit").addEventListener("click", reset);
-    $("upload").addEventListener("change", guard("upload-error", uploadImage));
-    $("preview-btn").addEventListener("click", guard("preset-error", async () => {
-      const b = await api("POST", "/api/presets/preview", form());
-      const img = $("preset-preview"); img.src = URL.createObjectURL(b); img.hidden = false;
+    document.querySelectorAll('input[name="kind"]').forEach((r) => r.addEventListener("change", () => {
+      // A lower third sits at the bottom left, a tenth of the picture high.
+      if (!$("editing").value) {
+        const text = kind() === "text", sz = $("p-size");
+        if (text && sz.value === "0.3") { sz.value = 0.1; $("p-position").value = "bottom-left"; }
+        if (!text && sz.value === "0.1") { sz.value = 0.3; $("p-position").value = "bottom-right"; }
+      }
     }));
+    $("preset-form").addEventListener("input", () => { syncAll(); preview.soon(); });
+    $("preset-form").addEventListener("change", () => { syncAll(); preview.soon(); });
+    $("cancel-edit").addEventListener("click", reset);
+    $("upload").addEventListener("change", guard("upload-error", async () => { await uploadImage(); syncKind(); preview.now(); }));
+    $("preview-btn").addEventListener("click", () => preview.now());
     $("preset-form").addEventListener("submit", guard("preset-error", async () => {
       const editing = $("editing").value, f = form();
       if (editing) await api("PUT", "/api/presets/" + encodeURIComponent(editing), f);
@@ -324,12 +344,70 @@
       reset(); await list();
       flash("preset-ok", "Saved “" + f.name + "”.");
     }));
-    syncKind(); syncSize();
-    loadImages().then(list).catch((e) => show("preset-error", e.message));
+    syncAll();
+    loadImages().then(() => { syncKind(); return list(); }).catch((e) => show("preset-error", e.message));
+  }
+  // presetForm is the Presets form as the API takes it: only the chosen
+  // kind's fields, and the countdown.
+  function presetForm(k) {
+    const v = (id) => $(id).value.trim();
+    const f = { name: v("p-name"), kind: k, position: $("p-position").value, size: parseFloat($("p-size").value) };
+    if (k === "qr") f.qr = $("p-qr").value;
+    if (k === "text") f.text = v("p-text");
+    if (k === "image" || k === "card") f.image = $("p-image").value;
+    if (k === "card") { f.title = v("p-title"); f.price = v("p-price"); f.old_price = v("p-old-price"); f.url = v("p-url"); }
+    const n = parseInt($("p-countdown").value, 10);
+    if (n) { f.countdown_seconds = n; f.countdown_end = $("end-clear").checked ? "clear" : "hold"; }
+    return f;
+  }
+  // missing says which required field of f is still empty, "" for none:
+  // the preview waits for them rather than showing an error while the
+  // seller types.
+  function missing(f) {
+    if (f.kind === "qr" && !f.qr) return "the QR text";
+    if (f.kind === "image" && !f.image) return "a picture";
+    if (f.kind === "text" && !f.text) return "the text";
+    if (f.kind === "card" && !f.title) return "the product name";
+    if (f.kind === "card" && !f.price) return "the price";
+    return "";
+  }
+  // eventSize says how much of the 1 KB that buyers' players get (the
+  // product event) the preset's words and link take.
+  function eventSize(f) {
+    const e = { v: 1, event: "show", preset: f.name || "preview", title: f.title, price: f.price, old_price: f.old_price,
+      url: f.url || (/^https?:\/\//.test(f.qr || "") ? f.qr : undefined),
+      countdown_ends_at: f.countdown_seconds ? "2999-12-31T23:59:59.999999999Z" : undefined };
+    const n = new TextEncoder().encode(JSON.stringify(e)).length;
+    show("event-size", f.kind === "card" || n > 700 ? "Buyers' players get the name, prices and link: " + n + " of 1024 bytes used" + (n > 1024 ? " — too long, shorten them." : ".") : "");
+  }
+  // livePreview asks the box for the picture with the form's preset on it
+  // 400 ms after the last change (soon) or at once (now); an answer that
+  // a later request overtook is dropped.
+  function livePreview(form) {
+    let timer = 0, seq = 0;
+    async function run() {
+      clearTimeout(timer);
+      const f = form(), gap = missing(f), n = ++seq;
+      if (gap) { show("preview-note", "Fill in " + gap + " to see the preview."); return; }
+      try {
+        const b = await api("POST", "/api/presets/preview", f);
+        if (n !== seq) return;
+        const img = $("preset-preview"), old = img.src;
+        img.src = URL.createObjectURL(b); img.hidden = false;
+        if (old.startsWith("blob:")) URL.revokeObjectURL(old);
+        show("preset-error", "");
+        show("preview-note", "Preview: the preset on the live picture. Buyers do not see it until you press Show.");
+      } catch (e) {
+        if (n !== seq) return;
+        show("preset-error", e.message); show("preview-note", "No preview: the box refused these settings (see below).");
+      }
+    }
+    return { soon() { clearTimeout(timer); timer = setTimeout(run, 400); }, now: run };
   }
   async function loadImages(select) {
     const images = await api("GET", "/api/images");
     const s = $("p-image"); s.textContent = "";
+    s.append(el("option", { value: "" }, "No photo"));
     for (const n of images) s.append(el("option", { value: n }, n));
     if (select) s.value = select;
   }
@@ -356,7 +434,7 @@
       };
       ul.append(el("li", { "data-name": p.id }, thumb(p),
         el("span", { class: "what" }, el("span", { class: "name" }, p.name),
-          el("span", { class: "hint" }, p.kind === "qr" ? "QR code" : "picture " + p.image)),
+          el("span", { class: "hint" }, presetSummary(p))),
         el("span", { class: "buttons" },
           el("button", { type: "button", class: "show primary", onclick: guard("preset-error", async () => {
             await api("POST", "/api/presets/" + encodeURIComponent(p.id) + "/show");
@@ -372,6 +450,13 @@
           }) }, "Delete"))));
     });
     if (!ps.length) ul.append(el("li", { class: "hint" }, "No presets yet: make one below."));
+  }
+
+  // presetSummary says in a few words what a preset is.
+  function presetSummary(p) {
+    const what = { qr: "QR code", image: "picture " + p.image, text: "text: " + p.text,
+      card: "product card · " + p.price + (p.old_price ? " (was " + p.old_price + ")" : "") }[p.kind] || p.kind;
+    return what + (p.countdown_seconds ? " · countdown " + clock(p.countdown_seconds) + (p.countdown_end === "clear" ? ", then off" : "") : "");
   }
 
   // The Destination page: ingest server and key, the AWS account, chat.

@@ -109,16 +109,18 @@ type encoder struct {
 // encoded stream: the SEI of a frame.Meta in the access unit of the first
 // frame that carries it, and again in every IDR while it is on (Repeat).
 // Hardware encoders are pipelined, so the frames whose Meta changed are
-// noted by number until their access units come out.
+// noted by their PTS (which every backend carries through to the access
+// unit; frame numbers restart when a camera is reopened) until their
+// access units come out.
 type seiWriter struct {
 	last    *frame.Meta // Meta of the last frame submitted
 	on      *frame.Meta // Meta of the last access unit out
 	pending []metaAt    // reused
 }
 
-// metaAt is a Meta that starts at source frame seq.
+// metaAt is a Meta that starts at the frame of PTS pts.
 type metaAt struct {
-	seq  uint64
+	pts  time.Duration
 	meta *frame.Meta
 }
 
@@ -126,23 +128,22 @@ type metaAt struct {
 func (w *seiWriter) submit(f *frame.Frame) {
 	if f.Meta != w.last {
 		w.last = f.Meta
-		w.pending = append(w.pending, metaAt{f.Seq, f.Meta})
+		// Backends carry time in µs (x264's pts, V4L2's timeval).
+		w.pending = append(w.pending, metaAt{f.PTS.Truncate(time.Microsecond), f.Meta})
 	}
 }
 
-// write inserts the SEI pkt must carry. It allocates only when the
-// packet's buffer must grow.
+// write inserts the SEI pkt must carry: the newest change that reached
+// it (a show and a clear that both did, when the encoder dropped the
+// frames between, leave the clear), or the one on at an IDR. It
+// allocates only when the packet's buffer must grow.
 func (w *seiWriter) write(pkt *encode.Packet) {
-	wrote := false
-	for len(w.pending) > 0 && w.pending[0].seq <= pkt.Seq {
-		w.on = w.pending[0].meta
+	changed := false
+	for len(w.pending) > 0 && w.pending[0].pts <= pkt.PTS.Truncate(time.Microsecond) {
+		w.on, changed = w.pending[0].meta, true
 		w.pending = w.pending[:copy(w.pending, w.pending[1:])]
-		if w.on != nil && !wrote {
-			pkt.Data = h264.InsertBeforeVCL(pkt.Data, w.on.SEI)
-			wrote = true
-		}
 	}
-	if pkt.Key && !wrote && w.on != nil && w.on.Repeat {
+	if w.on != nil && (changed || pkt.Key && w.on.Repeat) {
 		pkt.Data = h264.InsertBeforeVCL(pkt.Data, w.on.SEI)
 	}
 }

@@ -25,6 +25,7 @@ type timedMeta struct {
 	ended  bool                // the current showing's countdown ended (its clear was sent)
 	preset string              // the preset on the picture, for its clear event
 	last   []byte              // the last event, for a sender made after it
+	failed bool                // the sender could not be made for cfg, aws (logged once)
 }
 
 // sync makes the sender match cfg (made, remade or closed), tells it
@@ -32,28 +33,37 @@ type timedMeta struct {
 func (m *timedMeta) sync(cfg *config.Config, live bool) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.s != nil && (m.cfg != cfg.IVS || m.aws != cfg.AWS) {
+	same := m.cfg == cfg.IVS && m.aws == cfg.AWS
+	if m.s != nil && !same {
 		_ = m.s.Close()
 		m.s = nil
 	}
-	if m.s == nil && cfg.IVS.TimedMetadata && cfg.AWS.ChannelARN != "" {
-		acct, err := awsAccount(cfg.AWS)
-		if err == nil {
-			m.s, err = ivs.NewMetadataSender(acct, cfg.AWS.ChannelARN, ivs.MetadataOptions{Logger: m.log})
-		}
-		if err != nil {
-			m.log.Warn("box: timed metadata is off: the AWS account cannot be used", "err", err)
-			m.s = nil
-		}
-		m.cfg, m.aws = cfg.IVS, cfg.AWS
-		if m.s != nil && m.last != nil {
-			_ = m.s.Send(m.last)
-		}
+	if m.s == nil && !(same && m.failed) && cfg.IVS.TimedMetadata && cfg.AWS.ChannelARN != "" {
+		m.make(cfg)
 	}
+	m.cfg, m.aws = cfg.IVS, cfg.AWS
 	if m.s != nil {
 		m.s.SetLive(live)
 	}
 	return m.s != nil
+}
+
+// make makes the sender for cfg and sends it the last event; a failure
+// is logged once for these settings (under m.mu).
+func (m *timedMeta) make(cfg *config.Config) {
+	acct, err := awsAccount(cfg.AWS)
+	if err == nil {
+		m.s, err = ivs.NewMetadataSender(acct, cfg.AWS.ChannelARN, ivs.MetadataOptions{Logger: m.log})
+	}
+	m.failed = err != nil
+	if err != nil {
+		m.log.Warn("box: timed metadata is off: the AWS account cannot be used", "err", err)
+		m.s = nil
+		return
+	}
+	if m.last != nil {
+		_ = m.s.Send(m.last)
+	}
 }
 
 // send sends e when the sender is on; preset is what is now on the
@@ -61,6 +71,11 @@ func (m *timedMeta) sync(cfg *config.Config, live bool) bool {
 func (m *timedMeta) send(e control.ProductEvent, preset string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.sendLocked(e, preset)
+}
+
+// sendLocked is send under m.mu.
+func (m *timedMeta) sendLocked(e control.ProductEvent, preset string) {
 	m.preset, m.ended = preset, false
 	b, err := e.JSON()
 	if err == nil {
@@ -75,19 +90,16 @@ func (m *timedMeta) send(e control.ProductEvent, preset string) {
 	}
 }
 
-// countdownEnded sends the clear event of a preset whose countdown took
-// it off the picture, once.
-func (m *timedMeta) countdownEnded(ended bool) {
+// countdownEnded sends, once, the clear event of preset, whose countdown
+// took it off the picture; a preset shown meanwhile is not touched.
+func (m *timedMeta) countdownEnded(preset string, ended bool) {
 	m.mu.Lock()
-	preset, first := m.preset, ended && !m.ended
-	m.ended = m.ended || ended
-	m.mu.Unlock()
-	if first && preset != "" {
-		m.send(control.ProductEvent{Event: control.EventClear, Preset: preset}, preset)
-		m.mu.Lock()
-		m.ended = true
-		m.mu.Unlock()
+	defer m.mu.Unlock()
+	if !ended || m.ended || m.preset == "" || preset != m.preset {
+		return
 	}
+	m.sendLocked(control.ProductEvent{Event: control.EventClear, Preset: m.preset}, m.preset)
+	m.ended = true
 }
 
 // close stops the sender and waits for it.

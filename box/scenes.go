@@ -207,8 +207,10 @@ func (b *Box) Clear(source string) {
 func (b *Box) Scene() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.pipe != nil && b.pipe.comp.Ended() {
-		return ""
+	if b.pipe != nil {
+		if _, ended := b.pipe.comp.Ended(); ended {
+			return ""
+		}
 	}
 	return b.scene
 }

@@ -36,12 +36,13 @@ func TestSEIWriterPipelined(t *testing.T) {
 	var w seiWriter
 	got := map[uint64]string{}
 	for seq := uint64(0); seq < 16; seq++ {
-		w.submit(&frame.Frame{Seq: seq, Meta: metas[seq]})
+		w.submit(&frame.Frame{PTS: pts(seq), Meta: metas[seq]})
 		if seq < 2 || seq == 5 { // seq-2 = 3 is dropped by the encoder
 			continue
 		}
 		out := seq - 2
-		pkt := &encode.Packet{Seq: out, Key: out%5 == 0, Data: []byte{0, 0, 0, 1, 0x65, 1}}
+		// As the M2M encoder: the packet has its frame's PTS, no Seq.
+		pkt := &encode.Packet{PTS: pts(out), Key: out%5 == 0, Data: []byte{0, 0, 0, 1, 0x65, 1}}
 		if !pkt.Key {
 			pkt.Data[4] = 0x41
 		}
@@ -64,6 +65,31 @@ func TestSEIWriterPipelined(t *testing.T) {
 		if got[k] != v {
 			t.Fatalf("access unit %d: %q, want %q (all: %v)", k, got[k], v, got)
 		}
+	}
+}
+
+// pts is frame n's PTS at 30 fps.
+func pts(n uint64) time.Duration { return time.Duration(n) * time.Second / 30 }
+
+// TestSEIWriterKeepsTheNewestChange: a show and a clear that reach the
+// same access unit (the encoder dropped the frames between) leave the
+// clear, so the buyers' card comes off.
+func TestSEIWriterKeepsTheNewestChange(t *testing.T) {
+	show := &frame.Meta{SEI: h264.AppendUserDataSEI(nil, productUUID, []byte(`{"v":1,"event":"show"}`)), Repeat: true}
+	clear := &frame.Meta{SEI: h264.AppendUserDataSEI(nil, productUUID, []byte(`{"v":1,"event":"clear"}`))}
+	var w seiWriter
+	w.submit(&frame.Frame{PTS: pts(1), Meta: show})
+	w.submit(&frame.Frame{PTS: pts(2), Meta: clear})
+	pkt := &encode.Packet{PTS: pts(2), Key: true, Data: []byte{0, 0, 0, 1, 0x65, 1}}
+	w.write(pkt)
+	got := h264.FindUserData(pkt.Data, productUUID)
+	if len(got) != 1 || string(got[0]) != `{"v":1,"event":"clear"}` {
+		t.Fatalf("SEI %q, want the clear alone", got)
+	}
+	pkt = &encode.Packet{PTS: pts(3), Key: true, Data: []byte{0, 0, 0, 1, 0x65, 1}}
+	w.write(pkt)
+	if got := h264.FindUserData(pkt.Data, productUUID); len(got) != 0 {
+		t.Fatalf("the clear was repeated at an IDR: %q", got)
 	}
 }
 

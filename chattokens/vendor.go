@@ -208,15 +208,25 @@ func (v *Vendor) client(r *http.Request) string {
 		if f := r.Header.Values("X-Forwarded-For"); len(f) > 0 {
 			parts := strings.Split(f[len(f)-1], ",")
 			if ip := strings.TrimSpace(parts[len(parts)-1]); ip != "" {
-				return ip
+				return clientKey(ip)
 			}
 		}
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
-	return host
+	return clientKey(host)
+}
+
+// clientKey is the rate limit's key for an address: an IPv6 client
+// counts by its /64 (one subscriber's whole prefix), IPv4 by address.
+func clientKey(host string) string {
+	ip := net.ParseIP(host)
+	if ip == nil || ip.To4() != nil {
+		return host
+	}
+	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }
 
 // refuse answers {"error": msg} with code and logs it at debug level

@@ -211,3 +211,17 @@ func TestIssuerFailure(t *testing.T) {
 		t.Fatalf("log: %s", logs.String())
 	}
 }
+
+// TestClientKeyIPv6Prefix: every address of one IPv6 /64 shares a rate
+// limit (a subscriber gets a whole /64); IPv4 counts by address.
+func TestClientKeyIPv6Prefix(t *testing.T) {
+	if a, b := clientKey("2001:db8:1:2::1"), clientKey("2001:db8:1:2:ffff::9"); a != b || a != "2001:db8:1:2::/64" {
+		t.Errorf("one /64 keyed %q and %q", a, b)
+	}
+	if clientKey("2001:db8:1:3::1") == clientKey("2001:db8:1:2::1") {
+		t.Error("two /64s share a key")
+	}
+	if clientKey("192.0.2.7") != "192.0.2.7" || clientKey("not an ip") != "not an ip" {
+		t.Error("IPv4 or junk changed")
+	}
+}

@@ -261,6 +261,9 @@ type Preset struct {
 	Price    string `toml:"price"`
 	OldPrice string `toml:"old_price"`
 	URL      string `toml:"url"`
+	// ImageURL is where buyers' pages load the product's photo from (the
+	// box's Image is a local file they cannot reach).
+	ImageURL string `toml:"image_url"`
 	// CountdownSeconds > 0 adds a countdown (M:SS) that starts when the
 	// preset is shown. CountdownEnd says what happens at zero: "hold"
 	// (the default) shows "ended", "clear" takes the preset off.
@@ -279,7 +282,7 @@ func (p Preset) Event(event string, endsAt time.Time) control.ProductEvent {
 	if event != control.EventShow {
 		return e
 	}
-	e.Title, e.Price, e.OldPrice, e.URL = p.Title, p.Price, p.OldPrice, p.URL
+	e.Title, e.Price, e.OldPrice, e.URL, e.ImageURL = p.Title, p.Price, p.OldPrice, p.URL, p.ImageURL
 	if p.URL == "" && p.QR != "" && (strings.HasPrefix(p.QR, "https://") || strings.HasPrefix(p.QR, "http://")) {
 		e.URL = p.QR // a QR preset's link is the buyers' link too
 	}

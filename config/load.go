@@ -88,7 +88,7 @@ var sectionKeys = map[string][]string{
 	"output":    {"url", "stream_key", "stream_key_file", "ca_file", "autostart"},
 	"control":   {"socket"},
 	"log":       {"level"},
-	"preset":    {"name", "qr", "image", "text", "title", "price", "old_price", "url", "countdown_seconds", "countdown_end", "position", "x", "y", "size"},
+	"preset":    {"name", "qr", "image", "text", "title", "price", "old_price", "url", "image_url", "countdown_seconds", "countdown_end", "position", "x", "y", "size"},
 }
 
 // unknownKey says what is allowed where k was found: the keys of its
@@ -406,14 +406,17 @@ func validatePresetKind(p Preset, key func(string) string, bad func(string, stri
 	if p.Title != "" && p.Price == "" {
 		bad(key("price"), "a product card (title) needs a price, e.g. price = \"19,90 €\"")
 	}
-	for _, kv := range [][2]string{{"price", p.Price}, {"old_price", p.OldPrice}, {"url", p.URL}} {
+	for _, kv := range [][2]string{{"price", p.Price}, {"old_price", p.OldPrice}, {"url", p.URL}, {"image_url", p.ImageURL}} {
 		if kv[1] != "" && p.Title == "" {
 			bad(key(kv[0]), "%s goes on a product card: set title too", kv[0])
 		}
 	}
-	if p.URL != "" {
-		if u, err := url.Parse(p.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			bad(key("url"), "%q is not allowed (allowed: an https:// or http:// link)", p.URL)
+	for _, kv := range [][2]string{{"url", p.URL}, {"image_url", p.ImageURL}} {
+		if kv[1] == "" {
+			continue
+		}
+		if u, err := url.Parse(kv[1]); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad(key(kv[0]), "%q is not allowed (allowed: an https:// or http:// link)", kv[1])
 		}
 	}
 	if p.CountdownSeconds < 0 || p.CountdownSeconds > MaxCountdownSeconds {
@@ -444,7 +447,7 @@ func validatePresetEvent(p Preset, key func(string) string, bad func(string, str
 				k = "qr"
 			}
 		}
-		bad(key(k), "preset %q is too long for the buyers' product event: %v", p.Name, err)
+		bad(key(k), "preset %q is too long for the buyers' product event: %s", p.Name, strings.TrimPrefix(err.Error(), "control: "))
 	}
 }
 

@@ -84,3 +84,22 @@ func TestCardPresetErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestCardImageURL: a card's image_url (where buyers' pages load the
+// photo) goes into the product event; it must be an http(s) link on a
+// card.
+func TestCardImageURL(t *testing.T) {
+	c, err := Parse(filepath.Join(t.TempDir(), "p.toml"), []byte("[[preset]]\nname = \"mug\"\ntitle = \"Mug\"\nprice = \"9 €\"\nimage_url = \"https://cdn.example/mug.jpg\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := c.Presets[0].Event("show", time.Time{}); e.ImageURL != "https://cdn.example/mug.jpg" {
+		t.Fatalf("event image_url %q", e.ImageURL)
+	}
+	for _, bad := range []string{"image_url = \"javascript:alert(1)\"\ntitle = \"Mug\"\nprice = \"9 €\"", "image_url = \"https://cdn.example/a.jpg\"\nqr = \"x\""} {
+		_, err := Parse(filepath.Join(t.TempDir(), "p.toml"), []byte("[[preset]]\nname = \"mug\"\n"+bad+"\n"))
+		if err == nil || !strings.Contains(err.Error(), "image_url") {
+			t.Errorf("%q: err = %v", bad, err)
+		}
+	}
+}

@@ -70,13 +70,13 @@ func (c *Compositor) SetAt(s *Scene, at time.Time) {
 }
 
 // Ended reports whether the scene's countdown has run out and taken it
-// off the picture (countdown_end = "clear").
-func (c *Compositor) Ended() bool {
+// off the picture (countdown_end = "clear"), and the scene's name.
+func (c *Compositor) Ended() (name string, ended bool) {
 	sh := c.cur.Load()
 	if sh == nil || sh.scene == nil || sh.scene.Timer == nil || sh.scene.Timer.Hold {
-		return false
+		return "", false
 	}
-	return c.now().Sub(sh.at) >= time.Duration(sh.scene.Timer.Seconds)*time.Second
+	return sh.scene.Name, c.now().Sub(sh.at) >= time.Duration(sh.scene.Timer.Seconds)*time.Second
 }
 
 // Current returns the scene on screen, or nil.

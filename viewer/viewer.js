@@ -36,7 +36,11 @@
     if (state.log.length > 50) { state.log.shift(); }
     if (key === state.key) { return true; } // repeated at each IDR
     state.key = key;
-    if (ev.event === "clear") { clearCard(); state.clearedAt = Date.now(); } else { showCard(ev); }
+    if (ev.event === "clear" || !(ev.title || ev.url)) {
+      // A clear, or a preset with nothing to buy (a lower third, a
+      // photo): no card.
+      clearCard(); state.clearedAt = Date.now();
+    } else { showCard(ev); }
     return true;
   }
 

@@ -82,6 +82,9 @@ func serveTokens(ctx context.Context, addr string, h http.Handler, log *slog.Log
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	log.Info("chat-tokens: serving buyers' chat tokens", "address", ln.Addr().String(), "origins", strings.Join(origins, " "))
+	if len(origins) == 0 {
+		log.Warn("chat-tokens: no viewer origins are set ([chat] viewer_origins or --origins): buyers' pages will be refused; only requests without an Origin (not from a browser) get tokens")
+	}
 	if ready != nil {
 		ready(ln.Addr())
 	}

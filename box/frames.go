@@ -103,6 +103,8 @@ type encoder struct {
 	failSince time.Duration    // PTS of the first frame of a run of errors; -1 when none
 	err       error            // the last error of that run
 	sei       seiWriter
+	// noSEI: the encoder does not code H.264, so no SEI goes in.
+	noSEI bool
 }
 
 // seiWriter puts the in-band metadata of what is on the picture into the
@@ -152,6 +154,9 @@ func (w *seiWriter) write(pkt *encode.Packet) {
 // constant silent track when there is no microphone) to the muxer.
 func (p *pipeline) encode(ctx context.Context, s *stage, in <-chan *frame.Frame) error {
 	e := &encoder{kc: encode.KeyframeClock{Interval: time.Duration(p.cfg.Encoder.KeyframeSeconds) * time.Second}, failSince: -1}
+	if bs, ok := p.enc.(encode.Bitstream); ok && !bs.H264() {
+		e.noSEI = true
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -200,7 +205,9 @@ func (p *pipeline) encodeFrame(e *encoder, f *frame.Frame) {
 	}
 	for _, pkt := range e.video {
 		p.stats.encoded.Add(1)
-		e.sei.write(pkt)
+		if !e.noSEI {
+			e.sei.write(pkt)
+		}
 		if p.audio.constant() {
 			e.audio = e.silence.Until(e.audio[:0], pkt.DTS)
 			for _, a := range e.audio {

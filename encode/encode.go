@@ -47,6 +47,13 @@ type BitrateSetter interface {
 	SetBitrate(kbps int) error
 }
 
+// Bitstream is implemented by encoders that may code other than H.264 (a
+// test rig's FWHT codec): H264 reports whether they code H.264. The box
+// puts H.264 SEI only into H.264.
+type Bitstream interface {
+	H264() bool
+}
+
 // KeyframeForcer is implemented by encoders that can report whether they
 // honour Encode's keyframe request (a driver may lack the control).
 type KeyframeForcer interface {

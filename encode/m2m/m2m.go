@@ -110,6 +110,10 @@ func level(s encode.Settings) int32 {
 // Name implements encode.Encoder.
 func (e *Encoder) Name() string { return e.name }
 
+// H264 reports whether the encoder codes H.264 (the rig's vicodec codes
+// FWHT).
+func (e *Encoder) H264() bool { return e.coded == v4l2.FmtH264 }
+
 // CanForceKeyframe implements encode.KeyframeForcer: with the driver's
 // control, or else by restarting the stream.
 func (e *Encoder) CanForceKeyframe() bool { return true }

@@ -206,6 +206,26 @@ type Encoder struct {
 	Preset          string `toml:"preset"`
 	BitrateKbps     int    `toml:"bitrate_kbps"`
 	KeyframeSeconds int    `toml:"keyframe_seconds"`
+	// Adaptive lowers the bitrate while the uplink cannot carry it (down
+	// to MinBitrateKbps) and climbs back to BitrateKbps when it can
+	// (default true).
+	Adaptive bool `toml:"adaptive"`
+	// MinBitrateKbps is the floor of the adaptive bitrate; 0 (unset) is
+	// 600, or BitrateKbps when that is lower.
+	MinBitrateKbps int `toml:"min_bitrate_kbps"`
+}
+
+// DefaultMinBitrateKbps is the adaptive bitrate's floor when
+// encoder.min_bitrate_kbps is unset.
+const DefaultMinBitrateKbps = 600
+
+// MinKbps is the adaptive bitrate's floor: MinBitrateKbps, or when unset
+// DefaultMinBitrateKbps capped at BitrateKbps.
+func (e Encoder) MinKbps() int {
+	if e.MinBitrateKbps > 0 {
+		return e.MinBitrateKbps
+	}
+	return min(DefaultMinBitrateKbps, e.BitrateKbps)
 }
 
 // Output says where the stream goes.
@@ -321,7 +341,7 @@ func Defaults() *Config {
 	return &Config{
 		StateDir:  DefaultStateDir(),
 		Camera:    Camera{Device: "auto", Width: 1280, Height: 720, FPS: 30, Format: "auto", Decoder: "auto"},
-		Encoder:   Encoder{Backend: "auto", Preset: "ultrafast", BitrateKbps: 2500, KeyframeSeconds: 2},
+		Encoder:   Encoder{Backend: "auto", Preset: "ultrafast", BitrateKbps: 2500, KeyframeSeconds: 2, Adaptive: true},
 		Control:   Control{Socket: DefaultSocket()},
 		Log:       LogConfig{Level: "info"},
 		Audio:     Audio{Device: "auto", Rate: 44100, Channels: 2, BitrateKbps: 128},

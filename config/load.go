@@ -16,6 +16,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/pitchbox/pitchbox/control"
+	"github.com/pitchbox/pitchbox/stream/srturl"
 )
 
 // Load reads and validates the TOML file at path on top of Defaults.
@@ -84,7 +85,7 @@ var sectionKeys = map[string][]string{
 	"button":    {"line", "chip", "offset", "press", "long_press", "active_high"},
 	"key":       {"device", "key", "press", "long_press"},
 	"camera":    {"device", "width", "height", "fps", "format", "decoder"},
-	"encoder":   {"backend", "preset", "bitrate_kbps", "keyframe_seconds"},
+	"encoder":   {"backend", "preset", "bitrate_kbps", "keyframe_seconds", "adaptive", "min_bitrate_kbps"},
 	"output":    {"url", "stream_key", "stream_key_file", "ca_file", "autostart"},
 	"control":   {"socket"},
 	"log":       {"level"},
@@ -242,6 +243,9 @@ func (c *Config) validateMedia(bad func(string, string, ...any)) {
 	if enc.KeyframeSeconds < 1 || enc.KeyframeSeconds > 10 {
 		bad("encoder.keyframe_seconds", "%d is not allowed (allowed: 1 to 10; IVS wants 2)", enc.KeyframeSeconds)
 	}
+	if m := enc.MinBitrateKbps; m != 0 && (m < 100 || m > enc.BitrateKbps) {
+		bad("encoder.min_bitrate_kbps", "%d is not allowed (allowed: 100 to encoder.bitrate_kbps, here %d; the adaptive bitrate never goes below it)", m, enc.BitrateKbps)
+	}
 }
 
 // validateOutput checks the output section; a stream key file that cannot
@@ -253,8 +257,12 @@ func (c *Config) validateOutput(bad func(string, string, ...any)) (es []*Error) 
 		switch {
 		case err != nil:
 			bad("output.url", "%v", err)
+		case u.Scheme == "srt":
+			if err := srturl.Check(out.URL, out.StreamKey != "" || out.StreamKeyFile != ""); err != nil {
+				bad("output.url", "%v", err)
+			}
 		case u.Scheme != "rtmp" && u.Scheme != "rtmps":
-			bad("output.url", "scheme %q is not allowed (allowed: rtmp://, rtmps://)", u.Scheme)
+			bad("output.url", "scheme %q is not allowed (allowed: rtmp://, rtmps://, srt://)", u.Scheme)
 		case u.Host == "":
 			bad("output.url", "has no host (expected e.g. rtmps://HOST:443/app/)")
 		}

@@ -3,17 +3,19 @@ package box
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/pitchbox/pitchbox/config"
 	"github.com/pitchbox/pitchbox/control"
 	"github.com/pitchbox/pitchbox/stream"
+	"github.com/pitchbox/pitchbox/stream/srt"
 )
 
 // RecordingsDir is where the box records when no URL is set.
 func RecordingsDir(cfg *config.Config) string { return filepath.Join(cfg.StateDir, "recordings") }
 
-// makeDestination is where cfg sends the stream: the RTMP(S) server, or a
+// makeDestination is where cfg sends the stream: the RTMP(S) or SRT server, or a
 // FLV recording in the state directory when no URL is set (onOpen is told
 // each recording's path).
 func makeDestination(cfg *config.Config, onOpen func(string)) (stream.Destination, error) {
@@ -22,6 +24,13 @@ func makeDestination(cfg *config.Config, onOpen func(string)) (stream.Destinatio
 		return &stream.File{Dir: RecordingsDir(cfg), OnOpen: onOpen,
 			KeepFree: int64(cfg.Recording.KeepFreeMB) << 20,
 			Split:    time.Duration(cfg.Recording.SplitMinutes) * time.Minute}, nil
+	}
+	if strings.HasPrefix(out.URL, "srt://") {
+		key, err := out.Key()
+		if err != nil {
+			return nil, err
+		}
+		return &srt.SRT{URL: out.URL, Key: key}, nil
 	}
 	u, err := cfg.StreamURL()
 	if err != nil {
@@ -49,7 +58,10 @@ func (b *Box) ProbeDestination(ctx context.Context) control.Probe {
 	if err != nil {
 		return control.Probe{Message: err.Error()}
 	}
-	r := dest.(*stream.RTMP)
+	r := dest.(interface {
+		stream.Destination
+		Probe(context.Context) error
+	})
 	if b.State() == control.Live {
 		return control.Probe{OK: true, Message: "streaming to " + r.String() + " now: the connection works"}
 	}

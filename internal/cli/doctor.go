@@ -17,6 +17,8 @@ import (
 	"github.com/pitchbox/pitchbox/encode/x264"
 	"github.com/pitchbox/pitchbox/frame/fastconv"
 	"github.com/pitchbox/pitchbox/frame/mjpeg"
+	"github.com/pitchbox/pitchbox/stream/srt"
+	"github.com/pitchbox/pitchbox/stream/srturl"
 	"github.com/pitchbox/pitchbox/v4l2"
 )
 
@@ -118,8 +120,15 @@ func checkDevices(cfg *config.Config, line checkLine) {
 
 // checkOutput checks that the destination is reachable and has a key.
 func checkOutput(cfg *config.Config, line checkLine) {
+	line(true, false, "protocols", "rtmp, rtmps, "+map[bool]string{true: "srt (libsrt " + srt.Version() + ")",
+		false: "srt: not in this build (built without cgo)"}[srt.Available]+"; whip: not built yet")
 	if cfg.Output.Recording() {
 		line(true, true, "output", "recording in "+filepath.Join(cfg.StateDir, "recordings"))
+	} else if strings.HasPrefix(cfg.Output.URL, "srt://") {
+		// UDP: there is nothing to dial; the stream id may be in the URL.
+		p, err := srturl.Parse(cfg.Output.URL)
+		line(srt.Available && err == nil, true, "output", srturl.Redact(cfg.Output.URL)+" (SRT: the listener is checked when the box connects)")
+		line(err == nil && (p.StreamID != "" || cfg.Output.StreamKey != "" || cfg.Output.StreamKeyFile != ""), true, "stream key", "streamid in the URL or output.stream_key (not shown)")
 	} else if u, err := url.Parse(cfg.Output.URL); err == nil {
 		host := u.Host
 		if u.Port() == "" {

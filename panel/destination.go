@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pitchbox/pitchbox/config"
+	"github.com/pitchbox/pitchbox/stream/srturl"
 )
 
 // consoleIngest is where the IVS console shows the ingest server.
@@ -98,6 +99,9 @@ func ivsHost(host string) bool {
 	return strings.HasSuffix(strings.ToLower(host), ".live-video.net")
 }
 
+// isSRT reports whether u is an SRT URL, whose query holds secrets.
+func isSRT(u string) bool { return strings.HasPrefix(strings.ToLower(u), "srt://") }
+
 // splitKey splits a stream key off the end of an RTMP(S) URL: the last
 // path segment after the application (rtmps://HOST:443/app/KEY), when it
 // looks like an IVS key (sk_…), the server is IVS's, or no key was given
@@ -138,7 +142,9 @@ func (s settingsAPI) putDestination(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	restarted, err := apply(s, func(c *config.Config) error {
-		c.Output.URL = in.URL
+		if !(isSRT(c.Output.URL) && in.URL == srturl.Redact(c.Output.URL)) {
+			c.Output.URL = in.URL // else the form sent back the masked SRT URL: keep it
+		}
 		if in.Key != "" && in.Key != Mask {
 			c.Output.StreamKey, c.Output.StreamKeyFile = in.Key, ""
 		}

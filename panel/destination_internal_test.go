@@ -3,6 +3,9 @@ package panel
 import (
 	"strings"
 	"testing"
+
+	"github.com/pitchbox/pitchbox/config"
+	"github.com/pitchbox/pitchbox/stream/srturl"
 )
 
 // TestParseIngest: what a seller pastes into the Destination page is
@@ -75,5 +78,20 @@ func TestPlaybackURLMessage(t *testing.T) {
 		if !strings.Contains(msg, want) {
 			t.Errorf("%q lacks %q", msg, want)
 		}
+	}
+}
+
+// TestSRTURLStaysOnTheBox: the Destination view masks an SRT URL's
+// passphrase and stream id, and the masked URL sent back keeps the real
+// one.
+func TestSRTURLStaysOnTheBox(t *testing.T) {
+	c := config.Defaults()
+	c.Output.URL = "srt://ingest.example:9000?streamid=sk_secret&passphrase=verysecretpass&latency=2000"
+	v := destinationView(c)
+	if strings.Contains(v.URL, "sk_secret") || strings.Contains(v.URL, "verysecretpass") || !strings.Contains(v.URL, "latency=2000") {
+		t.Fatalf("view URL %q", v.URL)
+	}
+	if !isSRT(c.Output.URL) || srturl.Redact(c.Output.URL) != v.URL {
+		t.Fatal("the view's URL is not the redacted one the save compares with")
 	}
 }

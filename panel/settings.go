@@ -19,6 +19,7 @@ import (
 	"github.com/pitchbox/pitchbox/config"
 	"github.com/pitchbox/pitchbox/control"
 	"github.com/pitchbox/pitchbox/ivs"
+	"github.com/pitchbox/pitchbox/stream/srturl"
 )
 
 // Settings is what the setup endpoints need; a Controller that also
@@ -599,6 +600,9 @@ type DestinationView struct {
 func destinationView(c *config.Config) DestinationView {
 	var v DestinationView
 	v.URL = c.Output.URL
+	if isSRT(v.URL) {
+		v.URL = srturl.Redact(v.URL) // the passphrase and stream id stay on the box
+	}
 	if k, err := c.Output.Key(); err == nil && k != "" {
 		v.StreamKeySet, v.StreamKey = true, Mask
 	}

@@ -43,6 +43,8 @@ func explainRejected(msg, service string) string {
 	switch {
 	case strings.Contains(msg, "recording"):
 		return "Recordings cannot be written (check the recordings folder)"
+	case strings.Contains(msg, "passphrase"):
+		return service + " refused the SRT passphrase"
 	case strings.Contains(msg, "ended by the server"):
 		return service + " ended the stream"
 	case strings.Contains(msg, "createStream refused"):

@@ -32,6 +32,7 @@ func TestExplain(t *testing.T) {
 		{&RejectedError{Reason: "the URL needs an app and a stream key: rtmp://h/"}, "IVS", "The stream URL is not valid"},
 		{&RejectedError{Reason: "stream ended by the server: NetStream.Unpublish.Success"}, "IVS", "IVS ended the stream"},
 		{&RejectedError{Reason: "createStream refused: _error"}, "The server", "The server refused the stream"},
+		{&RejectedError{Reason: "srt: the listener refused the passphrase (SRT_REJ_BADSECRET)"}, "IVS", "IVS refused the SRT passphrase"},
 		{&RejectedError{Reason: "cannot create recording: permission denied"}, "The server", "Recordings cannot be written"},
 		{fmt.Errorf("stream: cannot reach: %w", refused), "The server", "The server is not accepting connections"},
 		{&net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "x.invalid", IsNotFound: true}}, "IVS", "Cannot find IVS: is the box connected to the internet?"},

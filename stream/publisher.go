@@ -106,6 +106,12 @@ type Publisher struct {
 	// sentVideo and sentBytes count what sessions sent, as they send it
 	// (status and the screen's graph measure rates from them).
 	sentVideo, sentBytes atomic.Uint64
+	// inDTS is the DTS of the newest video packet queued, outDTS that of
+	// the newest one a session finished writing (its first keyframe's
+	// until then); pumping is set while a session sends. Link measures
+	// the backlog from them.
+	inDTS, outDTS atomic.Int64
+	pumping       atomic.Bool
 
 	mu     sync.Mutex
 	status Status
@@ -147,8 +153,12 @@ func (p *Publisher) Submit(pkt *encode.Packet) {
 			return
 		}
 	}
+	video, dts := pkt.Kind == encode.Video, int64(pkt.DTS) // pkt is not ours once queued
 	select {
 	case p.queue <- pkt:
+		if video {
+			p.inDTS.Store(dts)
+		}
 	default:
 		p.drop(pkt)
 		if pkt.Kind == encode.Video && !p.needKey.Swap(true) {
@@ -164,6 +174,30 @@ func (p *Publisher) drop(pkt *encode.Packet) {
 
 // Queued reports how many packets wait for the session.
 func (p *Publisher) Queued() int { return len(p.queue) }
+
+// Link is what a publisher knows of its link, for adapting the bitrate.
+type Link struct {
+	// Sending is true while a session sends; the rest means little
+	// otherwise.
+	Sending bool
+	// Backlog is how much video waits to be sent, as stream time: queued,
+	// or in a write that blocks because the link is slower than the
+	// stream (the newest queued frame's DTS less the newest written one's).
+	Backlog time.Duration
+	// Queued packets of QueueLen at most.
+	Queued, QueueLen int
+	// SentBytes counts the bytes written since the publisher started.
+	SentBytes uint64
+}
+
+// Link reports the backlog and what was sent. It allocates nothing.
+func (p *Publisher) Link() Link {
+	l := Link{Sending: p.pumping.Load(), Queued: len(p.queue), QueueLen: cap(p.queue), SentBytes: p.sentBytes.Load()}
+	if l.Sending {
+		l.Backlog = max(time.Duration(p.inDTS.Load()-p.outDTS.Load()), 0)
+	}
+	return l
+}
 
 // Status returns a snapshot.
 func (p *Publisher) Status() Status {
@@ -219,7 +253,10 @@ func (p *Publisher) run(ctx context.Context) {
 			s.Connects++
 		})
 		p.log.Info("stream: live")
+		p.outDTS.Store(int64(first.DTS))
+		p.pumping.Store(true)
 		err = p.pump(ctx, sess, first)
+		p.pumping.Store(false)
 		cerr := sess.Close()
 		if ctx.Err() != nil {
 			if cerr != nil {
@@ -271,6 +308,7 @@ func (p *Publisher) pump(ctx context.Context, sess Session, first *encode.Packet
 				if pkt.Kind == encode.Video {
 					err = sess.WriteVideo(pkt, pkt.DTS-base)
 					p.sentVideo.Add(1)
+					p.outDTS.Store(int64(pkt.DTS))
 				} else {
 					err = sess.WriteAudio(pkt, pkt.DTS-base)
 				}

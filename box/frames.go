@@ -191,6 +191,7 @@ func (p *pipeline) encodeFrame(e *encoder, f *frame.Frame) {
 		e.kc.Request()
 	}
 	var err error
+	p.rate.apply(p.enc, p.cfg.Encoder.BitrateKbps, p.log)
 	e.sei.submit(f)
 	e.video, err = p.enc.Encode(e.video[:0], f, e.kc.Due(f.PTS))
 	switch {

@@ -19,6 +19,7 @@ func (p *pipeline) goLive() {
 	})
 	p.mux.setPublisher(p.pub)
 	p.livePub.Store(p.pub)
+	p.abr = p.startABR(p.pub)
 	p.log.Info("box: going live", "destination", p.dest.String())
 }
 
@@ -32,10 +33,13 @@ func (p *pipeline) stopLive() bool {
 	}
 	p.livePub.Store(nil)
 	p.mux.setPublisher(nil)
+	abr := p.abr
+	p.abr = nil
 	p.pubMu.Unlock()
 	if pub == nil {
 		return false
 	}
+	p.stopABR(abr)
 	pub.Close()
 	p.endSession(pub)
 	return true

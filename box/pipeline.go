@@ -50,6 +50,8 @@ type pipeline struct {
 	pub     *stream.Publisher
 	livePub atomic.Pointer[stream.Publisher]
 	closing []*stream.Publisher // stopped, being closed
+	abr     *abrLoop            // the live publisher's adaptive bitrate
+	rate    bitrate             // the encoder's target
 	ended   control.Totals      // stream counters of closed sessions
 
 	recMu     sync.Mutex

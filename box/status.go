@@ -129,7 +129,7 @@ func (p *pipeline) status(st *control.Status) {
 	st.CorruptFrames = p.src.Corrupt()
 	st.Size = strconv.Itoa(p.width) + "x" + strconv.Itoa(p.height)
 	st.Encoder = p.enc.Name()
-	st.TargetKbps = p.cfg.Encoder.BitrateKbps
+	st.TargetKbps = p.rate.kbps(p.cfg.Encoder.BitrateKbps)
 	st.Presets = p.scenes.names()
 	st.FPS, st.BitrateKbps = round1(fps), round1(kbps)
 	st.Captured, st.Encoded = p.stats.captured.Load(), p.stats.encoded.Load()

@@ -355,8 +355,14 @@ func TestDefaultsRecordLocally(t *testing.T) {
 		!regexp.MustCompile(`pairing_code=[2-9A-Z]{4}-[2-9A-Z]{4}`).MatchString(b.Log()) {
 		t.Errorf("log lacks the panel address or the pairing code:\n%s", b.Log())
 	}
-	st, _ := b.Status()
-	rec, _ := st["recording"].(string)
+	// The file opens on the first keyframe, a moment after the state
+	// says recording.
+	var st map[string]any
+	var rec string
+	for end := time.Now().Add(5 * time.Second); rec == "" && time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		st, _ = b.Status()
+		rec, _ = st["recording"].(string)
+	}
 	if !strings.HasPrefix(rec, filepath.Join(state, "recordings")+"/") || !strings.Contains(b.Log(), rec) {
 		t.Fatalf("recording %q: want a file under %s, named in the log", rec, state)
 	}

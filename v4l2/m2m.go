@@ -46,11 +46,18 @@ func (c *Coded) Last() bool { return c.Flags&BufFlagLast != 0 }
 // FmtFWHT is vicodec's codec (Fast Walsh-Hadamard Transform).
 const FmtFWHT FourCC = 'F' | 'W'<<8 | 'H'<<16 | 'T'<<24
 
-// EncoderInfo describes a memory-to-memory encoder node.
-type EncoderInfo struct {
+// M2MInfo describes a memory-to-memory codec node: Coded is the format
+// on its coded side (CAPTURE for an encoder, OUTPUT for a decoder).
+type M2MInfo struct {
 	Path   string `json:"path"`
 	Card   string `json:"card"`
 	Driver string `json:"driver"`
 	Coded  FourCC `json:"coded"`
 	MPlane bool   `json:"multiplanar"`
 }
+
+// EncoderInfo describes a memory-to-memory encoder node.
+type EncoderInfo = M2MInfo
+
+// DecoderInfo describes a memory-to-memory decoder node.
+type DecoderInfo = M2MInfo

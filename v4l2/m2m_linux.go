@@ -51,25 +51,53 @@ type m2mBuf struct {
 	mem []byte
 }
 
-// IsEncoder reports whether the node at path is a memory-to-memory device
+// IsEncoder reports whether the node is a memory-to-memory device
 // whose CAPTURE side offers a coded format (coded) and OUTPUT side raw.
-func IsEncoder(d *Device, coded FourCC) bool {
-	caps := d.Caps()
-	var capT uint32
-	switch {
+func IsEncoder(d *Device, coded FourCC) bool { return m2mCodes(d, coded, true) }
+
+// m2mCodes reports whether d is a memory-to-memory node whose coded side
+// (CAPTURE for an encoder, OUTPUT for a decoder) offers coded.
+func m2mCodes(d *Device, coded FourCC, encoder bool) bool {
+	var t uint32
+	switch caps := d.Caps(); {
+	case caps&CapVideoM2MMPlane != 0 && encoder:
+		t = BufTypeVideoCaptureMPlane
 	case caps&CapVideoM2MMPlane != 0:
-		capT = BufTypeVideoCaptureMPlane
+		t = BufTypeVideoOutputMPlane
+	case caps&CapVideoM2M != 0 && encoder:
+		t = BufTypeVideoCapture
 	case caps&CapVideoM2M != 0:
-		capT = BufTypeVideoCapture
+		t = BufTypeVideoOutput
 	default:
 		return false
 	}
-	for _, f := range d.Formats(capT) {
+	for _, f := range d.Formats(t) {
 		if f.PixelFormat == coded {
 			return true
 		}
 	}
 	return false
+}
+
+// m2mNodes lists the encoder (or decoder) nodes for one of the coded
+// formats, found by capabilities and formats, never by number.
+func m2mNodes(encoder bool, coded []FourCC) []M2MInfo {
+	var out []M2MInfo
+	for _, p := range nodes() {
+		d, err := OpenDevice(p)
+		if err != nil {
+			continue
+		}
+		for _, c := range coded {
+			if m2mCodes(d, c, encoder) {
+				out = append(out, M2MInfo{Path: p, Card: d.Card(), Driver: d.Driver(), Coded: c,
+					MPlane: d.Caps()&CapVideoM2MMPlane != 0})
+				break
+			}
+		}
+		d.Close()
+	}
+	return out
 }
 
 // OpenM2M sets up an encoder session: CAPTURE format, OUTPUT format (read
@@ -512,24 +540,7 @@ func (m *m2mCore) free(t uint32) {
 
 // Encoders lists memory-to-memory nodes whose CAPTURE side offers one of
 // the coded formats, found by capabilities and formats, never by number.
-func Encoders(coded ...FourCC) []EncoderInfo {
-	var out []EncoderInfo
-	for _, p := range nodes() {
-		d, err := OpenDevice(p)
-		if err != nil {
-			continue
-		}
-		for _, c := range coded {
-			if IsEncoder(d, c) {
-				out = append(out, EncoderInfo{Path: p, Card: d.Card(), Driver: d.Driver(), Coded: c,
-					MPlane: d.Caps()&CapVideoM2MMPlane != 0})
-				break
-			}
-		}
-		d.Close()
-	}
-	return out
-}
+func Encoders(coded ...FourCC) []EncoderInfo { return m2mNodes(true, coded) }
 
 // HasControl reports whether the encoder node has control id.
 func (m *M2M) HasControl(id uint32) bool { return m.dev.HasControl(id) }

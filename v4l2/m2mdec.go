@@ -81,12 +81,3 @@ func (d *Decoded) To(dst *frame.Frame) error {
 	}
 	return nil
 }
-
-// DecoderInfo describes a memory-to-memory decoder node.
-type DecoderInfo struct {
-	Path   string `json:"path"`
-	Card   string `json:"card"`
-	Driver string `json:"driver"`
-	Coded  FourCC `json:"coded"`
-	MPlane bool   `json:"multiplanar"`
-}

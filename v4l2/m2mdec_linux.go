@@ -49,23 +49,7 @@ var ErrCorruptInput = errors.New("v4l2: the decoder could not decode the buffer"
 
 // IsDecoder reports whether the node is a memory-to-memory device whose
 // OUTPUT side takes the coded format.
-func IsDecoder(d *Device, coded FourCC) bool {
-	var outT uint32
-	switch caps := d.Caps(); {
-	case caps&CapVideoM2MMPlane != 0:
-		outT = BufTypeVideoOutputMPlane
-	case caps&CapVideoM2M != 0:
-		outT = BufTypeVideoOutput
-	default:
-		return false
-	}
-	for _, f := range d.Formats(outT) {
-		if f.PixelFormat == coded {
-			return true
-		}
-	}
-	return false
-}
+func IsDecoder(d *Device, coded FourCC) bool { return m2mCodes(d, coded, false) }
 
 // OpenM2MDecoder sets up a decoder session: OUTPUT format and buffers,
 // the source change and end-of-stream events, OUTPUT streaming. CAPTURE
@@ -455,24 +439,7 @@ func (d *M2MDecoder) Close() error { return d.close() }
 
 // Decoders lists memory-to-memory nodes whose OUTPUT side takes one of
 // the coded formats, found by capabilities and formats, never by number.
-func Decoders(coded ...FourCC) []DecoderInfo {
-	var out []DecoderInfo
-	for _, p := range nodes() {
-		d, err := OpenDevice(p)
-		if err != nil {
-			continue
-		}
-		for _, c := range coded {
-			if IsDecoder(d, c) {
-				out = append(out, DecoderInfo{Path: p, Card: d.Card(), Driver: d.Driver(), Coded: c,
-					MPlane: d.Caps()&CapVideoM2MMPlane != 0})
-				break
-			}
-		}
-		d.Close()
-	}
-	return out
-}
+func Decoders(coded ...FourCC) []DecoderInfo { return m2mNodes(false, coded) }
 
 // FindDecoder returns the first decoder node for the coded format, or "".
 func FindDecoder(coded FourCC) string {

@@ -95,7 +95,6 @@ func (b *Box) Devices() ([]control.Device, error) {
 	devs, err := b.opt.devices()
 	out := make([]control.Device, 0, len(devs))
 	cam := b.set.current().Camera
-	format, ferr := v4l2.FormatNamed(cam.Format)
 	for _, d := range devs {
 		cd := control.Device{Path: d.Path, Name: d.Name, Bus: d.Bus, Modes: []control.CameraMode{}}
 		for _, f := range d.Formats {
@@ -109,13 +108,9 @@ func (b *Box) Devices() ([]control.Device, error) {
 		for _, m := range v4l2.Offered(d.Formats) {
 			cd.Modes = append(cd.Modes, cameraMode(m))
 		}
-		m, why, cerr := v4l2.ChooseMode(d.Formats, v4l2.Want{Width: cam.Width, Height: cam.Height, FPS: cam.FPS, Format: format})
-		switch {
-		case ferr != nil:
-			cd.Why = ferr.Error()
-		case cerr != nil:
-			cd.Why = cerr.Error()
-		default:
+		if m, why, err := v4l2.ChooseFor(d.Formats, cam.Width, cam.Height, cam.FPS, cam.Format); err != nil {
+			cd.Why = err.Error()
+		} else {
 			cm := cameraMode(m)
 			cd.Chosen, cd.Why = &cm, why
 		}

@@ -100,6 +100,16 @@ func ChooseMode(formats []FormatInfo, w Want) (m Mode, why string, err error) {
 	return best, fmt.Sprintf("asked for %s; no mode reaches it, the closest is %v", asked, best), nil
 }
 
+// ChooseFor is ChooseMode for what [camera] says: a size, a rate and a
+// format by name ("auto", "mjpeg", …).
+func ChooseFor(formats []FormatInfo, width, height, fps int, format string) (m Mode, why string, err error) {
+	f, err := FormatNamed(format)
+	if err != nil {
+		return Mode{}, "", err
+	}
+	return ChooseMode(formats, Want{Width: width, Height: height, FPS: fps, Format: f})
+}
+
 // rank orders formats as Preferred does.
 func rank(f FourCC) int { return slices.Index(Preferred, f) }
 

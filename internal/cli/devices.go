@@ -82,16 +82,11 @@ func nonNil[T any](s []T) []T {
 // cam's size, rate and format.
 func chooseModes(devs []v4l2.DeviceInfo, cam config.Camera) []camera {
 	out := make([]camera, 0, len(devs))
-	format, ferr := v4l2.FormatNamed(cam.Format)
 	for _, d := range devs {
 		c := camera{DeviceInfo: d}
-		m, why, err := v4l2.ChooseMode(d.Formats, v4l2.Want{Width: cam.Width, Height: cam.Height, FPS: cam.FPS, Format: format})
-		switch {
-		case ferr != nil:
-			c.Problem = ferr.Error()
-		case err != nil:
+		if m, why, err := v4l2.ChooseFor(d.Formats, cam.Width, cam.Height, cam.FPS, cam.Format); err != nil {
 			c.Problem = err.Error()
-		default:
+		} else {
 			c.Chosen, c.Why = &m, why
 		}
 		out = append(out, c)

@@ -33,7 +33,7 @@ func freeUDPPort(t *testing.T) int {
 func listener(t *testing.T, port int) string {
 	ff, err := exec.LookPath("ffmpeg")
 	if err != nil {
-		t.Skip("no ffmpeg (Debian's, built with libsrt) to listen")
+		t.Fatal("this test needs ffmpeg built with libsrt (Debian's; make deps-test installs it)")
 	}
 	out := filepath.Join(t.TempDir(), "out.ts")
 	cmd := exec.Command(ff, "-loglevel", "error", "-i",

@@ -20,6 +20,15 @@ import (
 	"github.com/pitchbox/pitchbox/stream"
 )
 
+// publishTo makes p live to d directly, for the tests that drive
+// encodeFrame by hand (no stage goroutines); the caller closes it.
+func publishTo(p *pipeline, d stream.Destination) *stream.Publisher {
+	pub := stream.NewPublisher(d, stream.Options{Logger: slog.New(slog.DiscardHandler), QueueLen: 4096})
+	p.livePub.Store(pub)
+	p.mux.setPublisher(pub)
+	return pub
+}
+
 // TestPerFrameAllocatesNothing drives the box's per-frame path — compose,
 // keyframe clock, x264, silent audio, muxer, publisher queue — while live
 // and checks it allocates nothing in steady state.
@@ -39,10 +48,8 @@ func TestPerFrameAllocatesNothing(t *testing.T) {
 	}
 	p := b.pipeline()
 	d := &countDest{}
-	pub := stream.NewPublisher(d, stream.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), QueueLen: 4096})
+	pub := publishTo(p, d)
 	defer pub.Close()
-	p.livePub.Store(pub)
-	p.mux.setPublisher(pub)
 	f, _ := frame.New(p.width, p.height)
 	e := &encoder{kc: encode.KeyframeClock{Interval: 2 * time.Second}}
 	n := 0

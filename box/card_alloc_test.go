@@ -40,10 +40,8 @@ func TestCountdownCardPerFrameAllocatesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := &countDest{}
-	pub := stream.NewPublisher(d, stream.Options{Logger: log, QueueLen: 4096})
+	pub := publishTo(p, d)
 	defer pub.Close()
-	p.livePub.Store(pub)
-	p.mux.setPublisher(pub)
 	f, _ := frame.New(p.width, p.height)
 	e := &encoder{kc: encode.KeyframeClock{Interval: time.Second}, failSince: -1}
 	n := 0

@@ -147,10 +147,8 @@ func TestCardSEIOnX264(t *testing.T) {
 	defer b.Close()
 	p := b.pipeline()
 	d := &recDest{}
-	pub := stream.NewPublisher(d, stream.Options{Logger: log, QueueLen: 4096})
+	pub := publishTo(p, d)
 	defer pub.Close()
-	p.livePub.Store(pub)
-	p.mux.setPublisher(pub)
 	f, _ := frame.New(p.width, p.height)
 	e := &encoder{kc: encode.KeyframeClock{Interval: time.Second}, failSince: -1}
 	var shownAt, clearedAt int

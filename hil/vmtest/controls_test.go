@@ -130,25 +130,7 @@ func overlayShown(t *testing.T, b *box.Box) bool {
 		t.Fatal(err)
 	}
 	y := img.(*image.YCbCr)
-	w, h := y.Rect.Dx(), y.Rect.Dy()
-	transitions, last := 0, 0
-	for x := w/2 - 80; x < w/2+80; x++ {
-		v := y.Y[y.YOffset(x, h/2)]
-		class := 0
-		switch {
-		case v < 60:
-			class = -1
-		case v > 200:
-			class = 1
-		}
-		if class != 0 && last != 0 && class != last {
-			transitions++
-		}
-		if class != 0 {
-			last = class
-		}
-	}
-	return transitions >= 8
+	return qrTransitions(y.Y[y.YOffset(0, 0):], y.YStride, y.Rect.Dx(), y.Rect.Dy()) >= 8
 }
 
 // TestGPIOButtonShowsPresetAndLEDFollows drives gpio-sim lines as buttons

@@ -20,15 +20,6 @@ import (
 	"github.com/pitchbox/pitchbox/stream"
 )
 
-// publishTo makes p live to d directly, for the tests that drive
-// encodeFrame by hand (no stage goroutines); the caller closes it.
-func publishTo(p *pipeline, d stream.Destination) *stream.Publisher {
-	pub := stream.NewPublisher(d, stream.Options{Logger: slog.New(slog.DiscardHandler), QueueLen: 4096})
-	p.livePub.Store(pub)
-	p.mux.setPublisher(pub)
-	return pub
-}
-
 // TestPerFrameAllocatesNothing drives the box's per-frame path — compose,
 // keyframe clock, x264, silent audio, muxer, publisher queue — while live
 // and checks it allocates nothing in steady state.

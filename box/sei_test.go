@@ -93,6 +93,15 @@ func TestSEIWriterKeepsTheNewestChange(t *testing.T) {
 	}
 }
 
+// publishTo makes p live to d directly, for the tests that drive
+// encodeFrame by hand (no stage goroutines); the caller closes it.
+func publishTo(p *pipeline, d stream.Destination) *stream.Publisher {
+	pub := stream.NewPublisher(d, stream.Options{Logger: slog.New(slog.DiscardHandler), QueueLen: 4096})
+	p.livePub.Store(pub)
+	p.mux.setPublisher(pub)
+	return pub
+}
+
 // recDest keeps a copy of every video access unit published.
 type recDest struct {
 	mu  sync.Mutex

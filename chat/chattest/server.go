@@ -175,6 +175,18 @@ func (s *Server) Message(id, user, content string) {
 		"Sender": map[string]any{"UserId": user}})
 }
 
+// ConnOpen reports whether the n-th connection (from 1, in the order
+// they came) is still open.
+func (s *Server) ConnOpen(n int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n < 1 || n > len(s.order) {
+		return false
+	}
+	_, open := s.conns[s.order[n-1]]
+	return open
+}
+
 // MessageTo sends a MESSAGE to the n-th connection accepted (from 1)
 // alone, as a message on its way when a client renews would be; it
 // reports whether that connection was still open.

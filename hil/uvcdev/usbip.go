@@ -67,6 +67,11 @@ type conn struct {
 	kick    chan struct{}
 	out     []byte // reply scratch, under mu
 	closed  bool
+	// lastSubmit is the newest CMD_SUBMIT read; early maps the target
+	// of an unlink that came before its submit to the unlink's seqnum.
+	// Serve's goroutine alone uses them.
+	lastSubmit uint32
+	early      map[uint32]uint32
 }
 
 func newConn(rw io.ReadWriteCloser) *conn {
@@ -102,24 +107,60 @@ func (c *conn) replyLocked(seqnum uint32, status int32, actual int, data []byte)
 
 // unlink answers CMD_UNLINK: a waiting bulk URB is dropped and reported
 // as ECONNRESET; one already answered gets status 0.
+//
+// vhci can send the unlink of a URB before its submit (its sending
+// thread sends waiting unlinks after submits, and a URB can be queued
+// and killed between the two). Answering such an unlink at once with
+// status 0 would let vhci give the URB back as done when the submit
+// has gone out, and the device's later answer to the submit would then
+// make vhci drop the whole device ("cannot find a urb of seqnum").
+// So that unlink is answered when its submit arrives, as ECONNRESET,
+// and the submit itself never is.
 func (c *conn) unlink(h *header) error {
+	target := h.u[0]
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	status := int32(0)
 	for i, u := range c.pending {
-		if u.seqnum == h.u[0] {
+		if u.seqnum == target {
 			c.pending = append(c.pending[:i], c.pending[i+1:]...)
 			status = errConnReset
 			break
 		}
 	}
+	if status == 0 && int32(target-c.lastSubmit) > 0 {
+		if c.early == nil {
+			c.early = map[uint32]uint32{}
+		}
+		c.early[target] = h.seqnum
+		return nil
+	}
+	return c.retUnlink(h.seqnum, status)
+}
+
+// retUnlink writes a RET_UNLINK. Callers hold c.mu.
+func (c *conn) retUnlink(seqnum uint32, status int32) error {
 	var b [hdrSize]byte
 	be := binary.BigEndian
 	be.PutUint32(b[0:], retUnlink)
-	be.PutUint32(b[4:], h.seqnum)
+	be.PutUint32(b[4:], seqnum)
 	be.PutUint32(b[20:], uint32(status))
 	_, err := c.rw.Write(b[:])
 	return err
+}
+
+// unlinkedEarly reports whether a submit's unlink came first, and if so
+// answers that unlink: the submit is then dropped unanswered.
+func (c *conn) unlinkedEarly(seqnum uint32) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lastSubmit = seqnum
+	u, ok := c.early[seqnum]
+	if !ok {
+		return false, nil
+	}
+	delete(c.early, seqnum)
+	return true, c.retUnlink(u, errConnReset)
 }
 
 // queue keeps a bulk IN URB until the streamer has data for it.
@@ -212,6 +253,12 @@ func (c *conn) serve(dev *Camera) error {
 			if _, err := io.CopyN(io.Discard, c.rw, int64(np)*16); err != nil {
 				return err
 			}
+		}
+		if early, err := c.unlinkedEarly(h.seqnum); early || err != nil {
+			if err != nil {
+				return err
+			}
+			continue
 		}
 		if err := c.submit(dev, &h, length, data); err != nil {
 			return err

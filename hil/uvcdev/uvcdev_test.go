@@ -69,8 +69,22 @@ func (h *host) ctrl(reqType, req uint8, value, index, length uint16, out []byte)
 	return status, data
 }
 
+// newHost connects a host to a new camera over loopback TCP, which
+// buffers as vhci's socket does (a net.Pipe would deadlock two writers).
 func newHost(t *testing.T) (*host, *Camera) {
-	a, b := net.Pipe()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	b, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
 	cam := New(nil)
 	go func() { _ = cam.Serve(a) }()
 	t.Cleanup(func() { b.Close(); cam.Unplug() })
@@ -149,16 +163,49 @@ func TestStreamYUYV(t *testing.T) {
 	cam.Stall(true)
 	time.Sleep(100 * time.Millisecond)
 	seq := h.submit(1, dirIn, nil, maxPayload, nil)
+	un := h.unlink(seq)
+	if cmd, s, st, _ := h.ret(false); cmd != retUnlink || s != un || st != errConnReset {
+		t.Fatalf("unlink: cmd %d seq %d status %d", cmd, s, st)
+	}
+}
+
+// unlink sends CMD_UNLINK for target and returns the unlink's seqnum.
+func (h *host) unlink(target uint32) uint32 {
+	h.t.Helper()
 	h.seq++
 	var u [hdrSize]byte
 	binary.BigEndian.PutUint32(u[0:], cmdUnlink)
 	binary.BigEndian.PutUint32(u[4:], h.seq)
-	binary.BigEndian.PutUint32(u[20:], seq)
+	binary.BigEndian.PutUint32(u[20:], target)
 	if _, err := h.c.Write(u[:]); err != nil {
-		t.Fatal(err)
+		h.t.Fatal(err)
 	}
-	if cmd, s, st, _ := h.ret(false); cmd != retUnlink || s != h.seq || st != errConnReset {
-		t.Fatalf("unlink: cmd %d seq %d status %d", cmd, s, st)
+	return h.seq
+}
+
+// TestUnlinkBeforeSubmit: vhci sends the unlink of a URB ahead of the
+// URB's submit when the URB is queued and killed between its sending
+// thread's two passes. The unlink is answered, as ECONNRESET, only once
+// the submit is in, and the submit never: an answer to it after vhci
+// gave the URB back makes vhci drop the device.
+func TestUnlinkBeforeSubmit(t *testing.T) {
+	h, _ := newHost(t)
+	p := make([]byte, probeLen)
+	p[2], p[3] = 2, 3 // YUYV 640x480: streaming, so a waiting URB would be filled
+	binary.LittleEndian.PutUint32(p[4:], interval(30))
+	h.ctrl(0x21, setCur, vsCommit<<8, ifStreaming, probeLen, p)
+	target := h.seq + 2 // the unlink itself takes h.seq+1
+	un := h.unlink(target)
+	if got := h.submit(1, dirIn, nil, maxPayload, nil); got != target {
+		t.Fatalf("test bookkeeping: submitted %d, want %d", got, target)
+	}
+	if cmd, s, st, _ := h.ret(false); cmd != retUnlink || s != un || st != errConnReset {
+		t.Fatalf("first answer: cmd %d seq %d status %d, want RET_UNLINK %d ECONNRESET", cmd, s, st, un)
+	}
+	// The next answer is the next request's, not the dropped submit's.
+	seq := h.submit(1, dirIn, nil, maxPayload, nil)
+	if cmd, s, st, _ := h.ret(true); cmd != retSubmit || s != seq || st != 0 {
+		t.Fatalf("then: cmd %d seq %d status %d, want RET_SUBMIT %d", cmd, s, st, seq)
 	}
 }
 

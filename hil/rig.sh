@@ -136,7 +136,7 @@ timeout 280 qemu-system-x86_64 -accel tcg -m 1G -smp 2 -nodefaults -no-reboot \
   -monitor "unix:$work/monitor.sock,server,nowait" \
   -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
   -kernel "$vmlinuz" -initrd "$work/initramfs.gz" \
-  -append "console=ttyS0 panic=-1 loglevel=4 pitchbox.run=$run_re" | while IFS= read -r line; do
+  -append "console=ttyS0 panic=-1 loglevel=4 vt.global_cursor_default=0 pitchbox.run=$run_re" | while IFS= read -r line; do
     line=${line%$'\r'} # unbuffered, so the host sees each line as it comes
     printf '%s\n' "$line"
     if [ "$line" = "PITCHBOX-SCREEN-READY" ]; then

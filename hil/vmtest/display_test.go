@@ -8,6 +8,8 @@ import (
 	"image"
 	"image/color"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,11 +19,33 @@ import (
 	"github.com/pitchbox/pitchbox/frame"
 )
 
+// quietConsole keeps the text console off bochs's screen: fbcon is
+// unbound (HIL.md) and tty0 put in graphics mode as the box does, so no
+// blinking cursor paints over the pixels under test. It returns the
+// undo of the graphics mode.
+func quietConsole(t *testing.T) func() {
+	t.Helper()
+	names, _ := filepath.Glob("/sys/class/vtconsole/vtcon*/name")
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil || !strings.Contains(string(b), "frame buffer") {
+			continue
+		}
+		bind := filepath.Join(filepath.Dir(n), "bind")
+		if err := os.WriteFile(bind, []byte("0"), 0o200); err != nil {
+			t.Fatalf("unbinding fbcon: %v", err)
+		}
+		if b, _ := os.ReadFile(bind); strings.TrimSpace(string(b)) != "0" {
+			t.Fatalf("fbcon still bound (%s says %q)", bind, b)
+		}
+	}
+	return display.HideConsole()
+}
+
 // TestFramebufferBochs draws on bochs's /dev/fb0 (DRM fbdev emulation)
 // through pitchbox's fbdev code and reads the pixels back.
 func TestFramebufferBochs(t *testing.T) {
-	// Keep the text console off the screen.
-	os.WriteFile("/sys/class/vtconsole/vtcon1/bind", []byte("0"), 0o200)
+	defer quietConsole(t)()
 	fb, err := display.Open("/dev/fb0")
 	if err != nil {
 		t.Fatal(err)
@@ -63,14 +87,12 @@ func (f *rigFeed) Preview(_ context.Context, fn func(*frame.Frame)) bool {
 // screendump (hil/rig.sh) and compares it with the golden picture
 // outside the live-preview area (hil/screencheck).
 func TestScreenForScreendump(t *testing.T) {
-	// Keep the text console off the screen (HIL.md).
-	os.WriteFile("/sys/class/vtconsole/vtcon1/bind", []byte("0"), 0o200)
+	defer quietConsole(t)()
 	fb, err := display.Open("/dev/fb0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fb.Close()
-	defer display.HideConsole()() // as the box does: no console cursor on the picture
 	if fb.Width != displaytest.RigW || fb.Height != displaytest.RigH {
 		t.Fatalf("framebuffer is %dx%d; the rig scene is %dx%d", fb.Width, fb.Height, displaytest.RigW, displaytest.RigH)
 	}

@@ -45,12 +45,15 @@ hil: ## in-VM tests against real kernel drivers (QEMU rig, see hil/rig.sh)
 	bash hil/rig.sh
 
 fuzz: ## run each fuzz target briefly
-	$(GO) test -run '^$$' -fuzz '^FuzzAppendAVCC$$' -fuzztime 10s ./encode/h264/
-	$(GO) test -run '^$$' -fuzz '^FuzzFrame$$' -fuzztime 15s ./chat/
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 10s -fuzzminimizetime 2s ./config/
-	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 10s -fuzzminimizetime 2s ./frame/mjpeg/
-	$(GO) test -run '^$$' -fuzz '^FuzzPutConfig$$' -fuzztime 10s -fuzzminimizetime 2s ./panel/
-	$(GO) test -run '^$$' -fuzz '^FuzzUpload$$' -fuzztime 10s -fuzzminimizetime 2s ./panel/
+# Budgets are counts of runs (about 10 s each on 2 cores), not durations: a
+# duration races Go 1.26's fuzz coordinator, which then fails with "context
+# deadline exceeded" and no crashing input (go.dev/issue/75804).
+	$(GO) test -run '^$$' -fuzz '^FuzzAppendAVCC$$' -fuzztime 500000x ./encode/h264/
+	$(GO) test -run '^$$' -fuzz '^FuzzFrame$$' -fuzztime 250000x ./chat/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 150000x -fuzzminimizetime 2s ./config/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 300000x -fuzzminimizetime 2s ./frame/mjpeg/
+	$(GO) test -run '^$$' -fuzz '^FuzzPutConfig$$' -fuzztime 7000x -fuzzminimizetime 2s ./panel/
+	$(GO) test -run '^$$' -fuzz '^FuzzUpload$$' -fuzztime 50000x -fuzzminimizetime 2s ./panel/
 
 deb: deps-deb ## build dist/pitchbox_VERSION_{amd64,arm64,armhf}.deb (nfpm; arm cross-built against Debian's arm libraries)
 	VERSION=$(VERSION) DEB_VERSION=$(DEB_VERSION) GO=$(GO) packaging/deb.sh

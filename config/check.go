@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"io/fs"
 	"math"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -165,4 +166,72 @@ func checkPresetNameID(name, key string, seen map[string]string, bad func(string
 		bad(key, "%q is too like %q: both get the id %q (rename one)", name, other, id)
 	}
 	seen[id] = name
+}
+
+// checkWHIPURL checks an http(s) output URL, which is a WHIP endpoint. It
+// returns what is wrong, "" when nothing is. A playback URL (what viewers
+// open) is named as such.
+func checkWHIPURL(u *url.URL) string {
+	host := strings.ToLower(u.Hostname())
+	switch {
+	case u.Host == "":
+		return "has no host (expected a WHIP endpoint such as https://global.whip.live-video.net)"
+	case strings.HasSuffix(strings.ToLower(u.Path), ".m3u8") || strings.Contains(host, ".playback.live-video.net"):
+		return "is a playback URL (what viewers open); the box needs an ingest URL: rtmps://…:443/app/ for a channel, or https://global.whip.live-video.net for a stage"
+	case u.Scheme == "http" && !loopbackHost(host):
+		return "http:// is only allowed for a WHIP server on this machine (allowed: rtmps://HOST:443/app/ or rtmp:// for a channel, srt://, https:// for a WHIP endpoint)"
+	case u.User != nil:
+		return "must not hold a user or password; put the WHIP token in output.whip_token_file"
+	}
+	return ""
+}
+
+// loopbackHost reports whether host names this machine.
+func loopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Stage limits of WebRTC (WHIP) publishing: IVS real-time stages take
+// up to 720p with an IDR every 1–2 s.
+const (
+	whipMaxLong  = 1280
+	whipMaxShort = 720
+)
+
+// validateWHIP checks the settings that only matter, or only exist, for
+// WHIP: the token, and a picture and keyframe interval inside the stage
+// limits. A token file that cannot be read comes back as its own error.
+func (c *Config) validateWHIP(bad func(string, string, ...any)) (es []*Error) {
+	out := c.Output
+	if out.WHIPToken != "" && out.WHIPTokenFile != "" {
+		bad("output.whip_token", "set whip_token or whip_token_file, not both")
+	}
+	if out.Protocol() != ProtoWHIP {
+		if out.WHIPToken != "" || out.WHIPTokenFile != "" {
+			bad("output.whip_token", "is only used with a WHIP URL (https://…); output.url is %s", out.Protocol())
+		}
+		return nil
+	}
+	if out.StreamKey != "" || out.StreamKeyFile != "" {
+		bad("output.stream_key", "is not used with WHIP; put the stage's participant token in output.whip_token_file")
+	}
+	if w, h := c.Camera.Width, c.Camera.Height; max(w, h) > whipMaxLong || min(w, h) > whipMaxShort {
+		bad("camera.width", "%dx%d is too large for WHIP (allowed: up to %dx%d, either way round: the limit of IVS real-time stages)", w, h, whipMaxLong, whipMaxShort)
+	}
+	if k := c.Encoder.KeyframeSeconds; k < 1 || k > 2 {
+		bad("encoder.keyframe_seconds", "%d is not allowed with WHIP (allowed: 1 or 2: IVS real-time stages cut the stream otherwise)", k)
+	}
+	if out.WHIPTokenFile != "" {
+		if _, err := out.Token(); err != nil {
+			var e *Error
+			if errors.As(err, &e) {
+				es = append(es, e)
+			}
+		}
+	}
+	return es
 }

@@ -238,6 +238,10 @@ type Output struct {
 	StreamKeyFile string `toml:"stream_key_file"`
 	// CAFile is a PEM bundle to trust for rtmps, in place of the system's.
 	CAFile string `toml:"ca_file"`
+	// WHIPToken inline, or WHIPTokenFile naming a file of mode 0600: the
+	// bearer token of a WHIP URL (an IVS stage's participant token).
+	WHIPToken     string `toml:"whip_token"`
+	WHIPTokenFile string `toml:"whip_token_file"`
 	// Autostart goes live as soon as the box starts. Unset, the box
 	// records at start when it has no destination, and never goes on air
 	// by itself (a box the seller left live resumes, see box).
@@ -410,6 +414,43 @@ func (o Output) AutostartOn() bool {
 
 // Recording reports whether the output is a local recording (no URL).
 func (o Output) Recording() bool { return o.URL == "" }
+
+// Protocol is how the box sends its stream.
+type Protocol int
+
+// The protocols, chosen by output.url's scheme.
+const (
+	ProtoFile Protocol = iota // no URL: a local recording
+	ProtoRTMP                 // rtmp:// or rtmps://
+	ProtoSRT                  // srt://
+	ProtoWHIP                 // https:// (http:// on loopback): WebRTC
+)
+
+func (p Protocol) String() string {
+	return [...]string{"file", "RTMP", "SRT", "WHIP"}[p]
+}
+
+// Protocol says how the box sends to URL.
+func (o Output) Protocol() Protocol {
+	s := strings.ToLower(o.URL)
+	switch {
+	case s == "":
+		return ProtoFile
+	case strings.HasPrefix(s, "srt://"):
+		return ProtoSRT
+	case strings.HasPrefix(s, "https://"), strings.HasPrefix(s, "http://"):
+		return ProtoWHIP
+	}
+	return ProtoRTMP
+}
+
+// Token returns the WHIP bearer token, reading WHIPTokenFile when set.
+func (o Output) Token() (string, error) {
+	if o.WHIPTokenFile == "" {
+		return strings.TrimSpace(o.WHIPToken), nil
+	}
+	return readSecretFile("output.whip_token_file", o.WHIPTokenFile)
+}
 
 // Error is a problem with one setting. Its message names the key, the
 // value at fault and what is allowed.

@@ -86,7 +86,7 @@ var sectionKeys = map[string][]string{
 	"key":       {"device", "key", "press", "long_press"},
 	"camera":    {"device", "width", "height", "fps", "format", "decoder"},
 	"encoder":   {"backend", "preset", "bitrate_kbps", "keyframe_seconds", "adaptive", "min_bitrate_kbps"},
-	"output":    {"url", "stream_key", "stream_key_file", "ca_file", "autostart"},
+	"output":    {"url", "stream_key", "stream_key_file", "ca_file", "whip_token", "whip_token_file", "autostart"},
 	"control":   {"socket"},
 	"log":       {"level"},
 	"preset":    {"name", "qr", "image", "text", "title", "price", "old_price", "url", "image_url", "countdown_seconds", "countdown_end", "position", "x", "y", "size"},
@@ -261,12 +261,17 @@ func (c *Config) validateOutput(bad func(string, string, ...any)) (es []*Error) 
 			if err := srturl.Check(out.URL, out.StreamKey != "" || out.StreamKeyFile != ""); err != nil {
 				bad("output.url", "%v", err)
 			}
+		case u.Scheme == "https" || u.Scheme == "http":
+			if msg := checkWHIPURL(u); msg != "" {
+				bad("output.url", "%s", msg)
+			}
 		case u.Scheme != "rtmp" && u.Scheme != "rtmps":
-			bad("output.url", "scheme %q is not allowed (allowed: rtmp://, rtmps://, srt://)", u.Scheme)
+			bad("output.url", "scheme %q is not allowed (allowed: rtmp://, rtmps://, srt://, and https:// for WHIP)", u.Scheme)
 		case u.Host == "":
 			bad("output.url", "has no host (expected e.g. rtmps://HOST:443/app/)")
 		}
 	}
+	es = append(es, c.validateWHIP(bad)...)
 	if out.StreamKey != "" && out.StreamKeyFile != "" {
 		bad("output.stream_key", "set stream_key or stream_key_file, not both")
 	}

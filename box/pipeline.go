@@ -93,13 +93,16 @@ func buildPipeline(cfg *config.Config, log *slog.Logger, o *options) (_ *pipelin
 	undo = append(undo, func() { p.src.Close() })
 	p.width, p.height = p.src.Size()
 	log.Info("box: source", "source", p.src.Describe())
+	if err := checkWHIPSize(cfg, p.width, p.height); err != nil {
+		return nil, err
+	}
 	if p.scenes, err = buildScenes(cfg.Presets, p.width, p.height); err != nil {
 		return nil, err
 	}
 	if err := p.snap.init(p.width, p.height); err != nil {
 		return nil, err
 	}
-	if p.enc, err = o.openEncoder(cfg.Encoder, p.width, p.height, cfg.Camera.FPS); err != nil {
+	if p.enc, err = o.openEncoder(cfg.Encoder.Backend, encoderSettings(cfg, p.width, p.height)); err != nil {
 		return nil, err
 	}
 	undo = append(undo, func() { p.enc.Close() })
@@ -128,31 +131,43 @@ func (p *pipeline) setRecording(log *slog.Logger) func(string) {
 	}
 }
 
-func encoderSettings(c config.Encoder, w, h, fps int) encode.Settings {
-	return encode.Settings{Width: w, Height: h, FPS: fps, BitrateKbps: c.BitrateKbps,
-		KeyframeInterval: time.Duration(c.KeyframeSeconds) * time.Second, Preset: c.Preset}
+// encoderSettings is what the encoder is opened with for a w×h picture:
+// constrained baseline for WHIP, as WebRTC players and IVS stages need.
+func encoderSettings(cfg *config.Config, w, h int) encode.Settings {
+	c := cfg.Encoder
+	return encode.Settings{Width: w, Height: h, FPS: cfg.Camera.FPS, BitrateKbps: c.BitrateKbps,
+		KeyframeInterval: time.Duration(c.KeyframeSeconds) * time.Second, Preset: c.Preset,
+		Baseline: cfg.Output.Protocol() == config.ProtoWHIP}
 }
 
-func (o *options) openEncoder(c config.Encoder, w, h, fps int) (encode.Encoder, error) {
-	if o.newEncoder != nil {
-		return o.newEncoder(encoderSettings(c, w, h, fps))
+// checkWHIPSize refuses a picture larger than WHIP allows, when the camera
+// gave more than was asked (config checks what was asked).
+func checkWHIPSize(cfg *config.Config, w, h int) error {
+	if cfg.Output.Protocol() != config.ProtoWHIP || (max(w, h) <= 1280 && min(w, h) <= 720) {
+		return nil
 	}
-	return openEncoder(c, w, h, fps)
+	return &config.Error{Key: "camera.width", Msg: fmt.Sprintf("the camera gives %dx%d, too large for WHIP (allowed: up to 1280x720, the limit of IVS real-time stages); choose a smaller camera mode", w, h)}
 }
 
-func openEncoder(c config.Encoder, w, h, fps int) (encode.Encoder, error) {
-	s := encoderSettings(c, w, h, fps)
-	if c.Backend == "m2m" || c.Backend == "auto" {
+func (o *options) openEncoder(backend string, s encode.Settings) (encode.Encoder, error) {
+	if o.newEncoder != nil {
+		return o.newEncoder(s)
+	}
+	return openEncoder(backend, s)
+}
+
+func openEncoder(backend string, s encode.Settings) (encode.Encoder, error) {
+	if backend == "m2m" || backend == "auto" {
 		e, err := m2m.New(s, m2m.Options{})
 		switch {
 		case err == nil:
 			return e, nil
-		case c.Backend == "m2m":
+		case backend == "m2m":
 			return nil, fmt.Errorf("box: encoder.backend = \"m2m\": %w", err)
 		}
 		// auto: no hardware encoder here; fall back to x264.
 	}
-	switch c.Backend {
+	switch backend {
 	case "auto", "x264":
 		e, err := x264.New(s)
 		if err != nil {
@@ -163,7 +178,7 @@ func openEncoder(c config.Encoder, w, h, fps int) (encode.Encoder, error) {
 		}
 		return e, nil
 	}
-	return nil, &config.Error{Key: "encoder.backend", Msg: fmt.Sprintf("%q is not available", c.Backend)}
+	return nil, &config.Error{Key: "encoder.backend", Msg: fmt.Sprintf("%q is not available", backend)}
 }
 
 // Channel depths between stages: one frame waiting is enough to absorb

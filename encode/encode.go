@@ -23,6 +23,9 @@ type Settings struct {
 	KeyframeInterval time.Duration
 	// Preset is the backend's speed/quality knob (x264: ultrafast…).
 	Preset string
+	// Baseline asks for H.264 constrained baseline (no B-frames, no
+	// CABAC), which WebRTC needs; otherwise the backend uses main.
+	Baseline bool
 }
 
 // Encoder turns I420 frames into coded access units. Hardware encoders are

@@ -75,7 +75,7 @@ func New(s encode.Settings, o Options) (*Encoder, error) {
 			{ID: v4l2.CIDBitrate, Value: int32(s.BitrateKbps * 1000)},
 			{ID: v4l2.CIDH264IPeriod, Value: period},
 			{ID: v4l2.CIDRepeatSeqHeader, Value: 1},
-			{ID: v4l2.CIDH264Profile, Value: v4l2.H264ProfileMain},
+			{ID: v4l2.CIDH264Profile, Value: profile(s)},
 			{ID: v4l2.CIDH264Level, Value: level(s)},
 		}
 	}
@@ -241,3 +241,12 @@ func (e *Encoder) SetBitrate(kbps int) error {
 
 // Close implements encode.Encoder.
 func (e *Encoder) Close() error { return e.m.Close() }
+
+// profile is the H.264 profile control for s: constrained baseline when
+// asked (WebRTC), else main.
+func profile(s encode.Settings) int32 {
+	if s.Baseline {
+		return v4l2.H264ProfileConstrainedBas
+	}
+	return v4l2.H264ProfileMain
+}

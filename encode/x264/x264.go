@@ -21,7 +21,7 @@ typedef struct {
 	int64_t pts, dts;
 } pb_x264;
 
-static int pb_open(pb_x264 *e, int w, int h, int fps, int kbps, int keyint, const char *preset) {
+static int pb_open(pb_x264 *e, int w, int h, int fps, int kbps, int keyint, const char *preset, int baseline) {
 	x264_param_t *p = &e->param;
 	if (x264_param_default_preset(p, preset, "zerolatency") < 0) return -1;
 	p->i_log_level = X264_LOG_ERROR;
@@ -51,7 +51,7 @@ static int pb_open(pb_x264 *e, int w, int h, int fps, int kbps, int keyint, cons
 	p->vui.i_transfer = 6;
 	p->vui.i_colmatrix = 6;
 	p->vui.b_fullrange = 0;
-	if (x264_param_apply_profile(p, "main") < 0) return -2;
+	if (x264_param_apply_profile(p, baseline ? "baseline" : "main") < 0) return -2;
 	e->h = x264_encoder_open(p);
 	if (!e->h) return -3;
 	x264_picture_init(&e->in);
@@ -159,7 +159,7 @@ func New(s encode.Settings) (*Encoder, error) {
 	e := (*C.pb_x264)(C.calloc(1, C.size_t(unsafe.Sizeof(C.pb_x264{}))))
 	cp := C.CString(s.Preset)
 	defer C.free(unsafe.Pointer(cp))
-	if rc := C.pb_open(e, C.int(s.Width), C.int(s.Height), C.int(s.FPS), C.int(s.BitrateKbps), C.int(keyint), cp); rc != 0 {
+	if rc := C.pb_open(e, C.int(s.Width), C.int(s.Height), C.int(s.FPS), C.int(s.BitrateKbps), C.int(keyint), cp, cbool(s.Baseline)); rc != 0 {
 		C.free(unsafe.Pointer(e))
 		return nil, fmt.Errorf("x264: cannot open encoder (%dx%d@%d, %d kbps, preset %s): code %d", s.Width, s.Height, s.FPS, s.BitrateKbps, s.Preset, int(rc))
 	}
@@ -234,4 +234,12 @@ func (x *Encoder) Close() error {
 		x.e = nil
 	}
 	return nil
+}
+
+// cbool is b as a C int.
+func cbool(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -155,3 +155,34 @@ func TestEncodeAllocatesNothing(t *testing.T) {
 		t.Fatalf("%v allocations per frame", n)
 	}
 }
+
+// TestBaselineProfile: asked for Baseline, the SPS says constrained
+// baseline (profile_idc 66 with constraint_set1); otherwise it is main
+// (77). WebRTC players refuse anything but the first.
+func TestBaselineProfile(t *testing.T) {
+	for _, c := range []struct {
+		baseline   bool
+		profile    byte
+		constraint bool
+	}{{true, 66, true}, {false, 77, false}} { // main may set constraint_set1 too
+		e, err := New(encode.Settings{Width: 320, Height: 240, FPS: 30, BitrateKbps: 500, KeyframeInterval: time.Second, Preset: "veryfast", Baseline: c.baseline})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, _ := frame.New(320, 240)
+		pkts, err := e.Encode(nil, f, true)
+		e.Close()
+		if err != nil || len(pkts) != 1 {
+			t.Fatalf("encode: %v, %d packets", err, len(pkts))
+		}
+		sps, _ := h264.ParamSets(pkts[0].Data)
+		pkts[0].Release()
+		if len(sps) < 3 {
+			t.Fatalf("no SPS")
+		}
+		// sps[0] is the NAL header; then profile_idc, constraint flags.
+		if sps[1] != c.profile || (c.constraint && sps[2]&0x40 == 0) {
+			t.Errorf("Baseline %v: profile_idc %d, constraint flags %08b; want %d, constraint_set1 %v", c.baseline, sps[1], sps[2], c.profile, c.constraint)
+		}
+	}
+}

@@ -19,7 +19,7 @@ is granted for pitchbox's own code beyond what its authors state.
 
 The binary /usr/bin/pitchbox links these shared libraries from Debian,
 each under its own package's copyright: libx264, libavcodec, libavutil,
-libturbojpeg, libsrt, libc6.
+libturbojpeg, libsrt, libopus (BSD-3-Clause), libc6.
 
 It contains, compiled in, the Go standard library and the Go modules
 below, each under the licence that follows its name.

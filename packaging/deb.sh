@@ -100,7 +100,7 @@ for arch in "${archs[@]}"; do
     -ldflags "-s -w -X github.com/pitchbox/pitchbox/box.Version=$version" \
     -o "$out/pitchbox" ./cmd/pitchbox
   needed=$(readelf -d "$out/pitchbox" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
-  for lib in libx264.so libavcodec.so libturbojpeg.so libsrt.so libc.so; do
+  for lib in libx264.so libavcodec.so libturbojpeg.so libsrt.so libopus.so libc.so; do
     [[ " $needed" == *" $lib."* ]] ||
       { echo "deb.sh: $arch binary does not link $lib (NEEDED: $needed): cgo was not used" >&2; exit 1; }
   done

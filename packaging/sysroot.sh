@@ -29,9 +29,9 @@ security=${PITCHBOX_DEBIAN_SECURITY:-http://deb.debian.org/debian-security}
 suite=bookworm
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 # What the cgo packages link against (#cgo pkg-config: x264, libavcodec,
-# libavutil, libturbojpeg, srt) and the C library; apt adds the whole runtime
-# closure.
-pkgs=(libc6-dev libx264-dev libavcodec-dev libavutil-dev libturbojpeg0-dev libsrt-openssl-dev)
+# libavutil, libturbojpeg, srt, opus) and the C library; apt adds the whole
+# runtime closure.
+pkgs=(libc6-dev libx264-dev libavcodec-dev libavutil-dev libturbojpeg0-dev libsrt-openssl-dev libopus-dev)
 
 cache=${PITCHBOX_SYSROOT_CACHE:-$HOME/.cache/pitchbox-sysroot}/$arch
 root=$cache/root

@@ -5,7 +5,7 @@
 #  1. each of dist/pitchbox_DEBVERSION_{amd64,arm64,armhf}.deb: lintian
 #     reports no error; the control fields, conffile and contents are as
 #     they should be; the binary is for its architecture and links
-#     libx264, libavcodec, libavutil, libturbojpeg, libsrt and libc (readelf -d) with Depends: on
+#     libx264, libavcodec, libavutil, libturbojpeg, libsrt, libopus and libc (readelf -d) with Depends: on
 #     their packages;
 #  2. the arm64 and armhf binaries run under qemu-user against the Debian
 #     libraries of their sysroot: `pitchbox version`, `pitchbox doctor`
@@ -88,7 +88,7 @@ for arch in amd64 arm64 armhf; do
   check "$arch: Architecture: $arch" [ "$(dpkg-deb -f "$deb" Architecture)" = "$arch" ]
   check "$arch: Version: $debversion" [ "$(dpkg-deb -f "$deb" Version)" = "$debversion" ]
   depends=$(dpkg-deb -f "$deb" Depends)
-  for p in 'libc6 (>= ' 'libx264-164 (>= ' 'libavcodec59 (>= ' 'libavutil57 (>= ' 'libturbojpeg0 (>= ' 'libsrt1.5-openssl (>= ' 'systemd | systemd-sysusers'; do
+  for p in 'libc6 (>= ' 'libx264-164 (>= ' 'libavcodec59 (>= ' 'libavutil57 (>= ' 'libturbojpeg0 (>= ' 'libsrt1.5-openssl (>= ' 'libopus0 (>= ' 'systemd | systemd-sysusers'; do
     check "$arch: Depends: has $p" grep -qF "$p" <<<"$depends"
   done
   dpkg-deb -c "$deb" | awk '{ print $1, $2, $6 }' >"$tmp/contents"
@@ -132,11 +132,11 @@ for arch in amd64 arm64 armhf; do
   check "$arch: binary is ${machine[$arch]}" bash -c "readelf -h '$bin' | grep -q 'Machine:.*${machine[$arch]}'"
   needed=$(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | tr '\n' ' ')
   echo "      NEEDED: $needed"
-  for lib in libavcodec.so.59 libavutil.so.57 libx264.so.164 libturbojpeg.so.0 libsrt.so.1.5 libc.so.6; do
+  for lib in libavcodec.so.59 libavutil.so.57 libx264.so.164 libturbojpeg.so.0 libsrt.so.1.5 libopus.so.0 libc.so.6; do
     check "$arch: links $lib" grep -q " $lib " <<<" $needed"
   done
   # Nothing else but the dynamic loader (armhf names it).
-  check "$arch: links nothing else" [ -z "$(tr ' ' '\n' <<<"$needed" | grep -vE '^(libavcodec.so.59|libavutil.so.57|libx264.so.164|libturbojpeg.so.0|libsrt.so.1.5|libc.so.6|ld-linux.*|)$')" ]
+  check "$arch: links nothing else" [ -z "$(tr ' ' '\n' <<<"$needed" | grep -vE '^(libavcodec.so.59|libavutil.so.57|libx264.so.164|libturbojpeg.so.0|libsrt.so.1.5|libopus.so.0|libc.so.6|ld-linux.*|)$')" ]
 
   # ---- 2: arm64 and armhf under qemu-user, with the Debian libraries of
   # the sysroot; amd64 natively, the host's libraries being the same

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages pitchbox needs.
 #   run:  what building and running the box needs (cgo toolchain, libx264,
-#         libavcodec for AAC, libturbojpeg for MJPEG cameras, libsrt for SRT output)
+#         libavcodec for AAC, libturbojpeg for MJPEG cameras, libsrt for SRT
+#         output, libopus for Opus audio in WebRTC (WHIP) output)
 #   test: that plus libjpeg-turbo's tjbench (make bench compares against it),
 #         the real peers the tests start (nginx with the RTMP and
 #         stream modules, ffmpeg, zbarimg, tesseract for the cards' OCR),
@@ -20,7 +21,7 @@
 # packages and stops.
 set -euo pipefail
 
-want=(gcc libc6-dev pkg-config libx264-dev libavcodec-dev libavutil-dev libturbojpeg0-dev libsrt-openssl-dev)
+want=(gcc libc6-dev pkg-config libx264-dev libavcodec-dev libavutil-dev libturbojpeg0-dev libsrt-openssl-dev libopus-dev)
 case "${1:-run}" in
   run) ;;
   test) want+=(libjpeg-turbo-progs systemd nginx-light libnginx-mod-rtmp libnginx-mod-stream ffmpeg zbar-tools tesseract-ocr qemu-user-static chromium fonts-dejavu-core fonts-noto-cjk fonts-symbola) ;;

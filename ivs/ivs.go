@@ -14,12 +14,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
+	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 	"github.com/aws/smithy-go"
 )
 
@@ -40,6 +42,10 @@ type Ingest struct {
 	URL string
 	// StreamKey is secret.
 	StreamKey string
+	// SRTURL is srt://ENDPOINT:9000?passphrase=… (without the stream id,
+	// which is StreamKey): the same channel over SRT. It holds a secret;
+	// "" when the channel has no SRT endpoint.
+	SRTURL string
 	// ChannelName is the channel's name in the console, for display.
 	ChannelName string
 }
@@ -99,7 +105,21 @@ func Discover(ctx context.Context, a Account, channelARN string) (Ingest, error)
 		URL:         "rtmps://" + aws.ToString(ch.Channel.IngestEndpoint) + ":443/app/",
 		StreamKey:   aws.ToString(k.StreamKey.Value),
 		ChannelName: aws.ToString(ch.Channel.Name),
+		SRTURL:      srtURL(ch.Channel.Srt),
 	}, nil
+}
+
+// srtURL is the channel's SRT ingest as IVS documents it (port 9000, the
+// passphrase when the channel encrypts), "" when it has none.
+func srtURL(s *types.Srt) string {
+	if s == nil || aws.ToString(s.Endpoint) == "" {
+		return ""
+	}
+	u := "srt://" + aws.ToString(s.Endpoint) + ":9000"
+	if p := aws.ToString(s.Passphrase); p != "" {
+		u += "?passphrase=" + url.QueryEscape(p)
+	}
+	return u
 }
 
 // config is the SDK configuration for a.

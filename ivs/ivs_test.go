@@ -26,6 +26,13 @@ func TestDiscover(t *testing.T) {
 	if in.URL != "rtmps://abc.global-contribute.live-video.net:443/app/" || in.StreamKey != "sk_us-west-2_SECRET" || in.ChannelName != "shop" {
 		t.Fatalf("got %+v", in)
 	}
+	if in.SRTURL != "srt://abc.srt.live-video.net:9000?passphrase=ivstestSRTpassphrase0123456789" {
+		t.Fatalf("SRT URL %q", in.SRTURL)
+	}
+	api.SRTEndpoint = ""
+	if in, err = Discover(context.Background(), a, arn); err != nil || in.SRTURL != "" {
+		t.Fatalf("a channel without SRT: %q, %v", in.SRTURL, err)
+	}
 }
 
 func TestDiscoverErrors(t *testing.T) {

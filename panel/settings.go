@@ -385,9 +385,15 @@ func (s settingsAPI) postDestinationDiscover(w http.ResponseWriter, r *http.Requ
 		Region          string `json:"region"`
 		ChannelARN      string `json:"channel_arn"`
 		Endpoint        string `json:"endpoint"`
+		// Protocol is how to send: "rtmps" (the default) or "srt".
+		Protocol string `json:"protocol"`
 	}
 	if err := readJSON(r, &req); err != nil {
 		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	if req.Protocol != "" && req.Protocol != "rtmps" && req.Protocol != "srt" {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("panel: protocol %q is not allowed (allowed: rtmps, srt)", req.Protocol))
 		return
 	}
 	c := s.Config()
@@ -417,6 +423,13 @@ func (s settingsAPI) postDestinationDiscover(w http.ResponseWriter, r *http.Requ
 	if err != nil {
 		writeError(w, http.StatusBadGateway, err)
 		return
+	}
+	if req.Protocol == "srt" {
+		if in.SRTURL == "" {
+			writeError(w, http.StatusBadGateway, errors.New("panel: IVS gave no SRT endpoint for this channel; choose RTMPS"))
+			return
+		}
+		in.URL = in.SRTURL
 	}
 	secretFile := filepath.Join(c.StateDir, "aws-secret-access-key")
 	if err := config.WriteSecret(secretFile, secret); err != nil {
@@ -606,6 +619,9 @@ func destinationView(c *config.Config) DestinationView {
 	if k, err := c.Output.Key(); err == nil && k != "" {
 		v.StreamKeySet, v.StreamKey = true, Mask
 	}
+	if t, err := c.Output.Token(); err == nil && t != "" && c.Output.Protocol() == config.ProtoWHIP {
+		v.StreamKeySet, v.StreamKey = true, Mask // the WHIP token takes the key's field
+	}
 	v.AWS.AccessKeyID, v.AWS.Region, v.AWS.ChannelARN = c.AWS.AccessKeyID, c.AWS.AWSRegion(), c.AWS.ChannelARN
 	v.AWS.SecretSet = c.AWS.SecretAccessKeyFile != ""
 	v.Chat = ChatView{RoomARN: c.Chat.RoomARN, TokenURL: c.Chat.TokenURL}
@@ -613,12 +629,19 @@ func destinationView(c *config.Config) DestinationView {
 }
 
 // configMap is the configuration as JSON with the file's key names and
-// the inline stream key masked.
+// its secrets masked: the inline stream key and WHIP token, and the
+// passphrase and stream id in an SRT URL.
 func configMap(c *config.Config) (map[string]any, error) {
 	var b bytes.Buffer
+	c = c.Clone()
 	if c.Output.StreamKey != "" {
-		c = c.Clone()
 		c.Output.StreamKey = Mask
+	}
+	if c.Output.WHIPToken != "" {
+		c.Output.WHIPToken = Mask
+	}
+	if isSRT(c.Output.URL) {
+		c.Output.URL = srturl.Redact(c.Output.URL)
 	}
 	if err := toml.NewEncoder(&b).Encode(c); err != nil {
 		return nil, err
@@ -634,8 +657,8 @@ func configMap(c *config.Config) (map[string]any, error) {
 // checked like a file: unknown keys and bad values are errors naming them.
 // The masked stream key keeps the current one.
 func replaceConfig(c *config.Config, m map[string]any) error {
-	if out, ok := m["output"].(map[string]any); ok && out["stream_key"] == Mask {
-		out["stream_key"] = c.Output.StreamKey
+	if out, ok := m["output"].(map[string]any); ok {
+		unmask(out, c.Output)
 	}
 	var b bytes.Buffer
 	if err := toml.NewEncoder(&b).Encode(jsonToTOML(m)); err != nil {
@@ -647,6 +670,20 @@ func replaceConfig(c *config.Config, m map[string]any) error {
 	}
 	*c = *n
 	return nil
+}
+
+// unmask puts back in out (the output section as GET /api/config gave
+// it) the secrets that came back masked: they keep the current ones.
+func unmask(out map[string]any, cur config.Output) {
+	if out["stream_key"] == Mask {
+		out["stream_key"] = cur.StreamKey
+	}
+	if out["whip_token"] == Mask {
+		out["whip_token"] = cur.WHIPToken
+	}
+	if u, ok := out["url"].(string); ok && isSRT(cur.URL) && u == srturl.Redact(cur.URL) {
+		out["url"] = cur.URL
+	}
 }
 
 // jsonToTOML turns json.Numbers into int64 or float64 so that TOML gets

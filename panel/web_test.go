@@ -371,6 +371,27 @@ func TestSecretsAreWriteOnly(t *testing.T) {
 	if st, err := os.Stat(c.Output.StreamKeyFile); err != nil || st.Mode().Perm() != 0o600 || c.Output.StreamKey != "" {
 		t.Errorf("stream key file %q: %v", c.Output.StreamKeyFile, err)
 	}
+	// Over SRT: the channel's SRT endpoint and passphrase, with the same
+	// key; the passphrase is never shown again.
+	code, body = r.do("POST", "/api/destination/discover", map[string]string{
+		"access_key_id": "AKIDTESTPANEL", "channel_arn": channelARN, "endpoint": api.URL, "protocol": "srt"}, true, r.csrf)
+	if code != 200 {
+		t.Fatalf("discover over SRT: %d %s", code, body)
+	}
+	r.waitRunning()
+	if u := r.b.Config().Output.URL; !strings.HasPrefix(u, "srt://127.0.0.1:1:9000") && u != "srt://"+api.SRTEndpoint+":9000?passphrase="+api.SRTPassphrase {
+		t.Fatalf("SRT url %q", u)
+	}
+	if k, _ := r.b.Config().Output.Key(); k != testKey {
+		t.Fatal("the key was lost switching to SRT")
+	}
+	if _, dest := r.do("GET", "/api/destination", nil, true, ""); strings.Contains(dest, api.SRTPassphrase) || !strings.Contains(dest, "srt://") {
+		t.Errorf("destination view shows the SRT passphrase or no SRT URL: %s", dest)
+	}
+	if code, body := r.do("POST", "/api/destination/discover", map[string]string{
+		"access_key_id": "AKIDTESTPANEL", "channel_arn": channelARN, "endpoint": api.URL, "protocol": "rist"}, true, r.csrf); code != 400 || !strings.Contains(body, "allowed: rtmps, srt") {
+		t.Errorf("unknown protocol: %d %s", code, body)
+	}
 	// A wrong secret is reported and changes nothing.
 	code, body = r.do("POST", "/api/destination/discover", map[string]string{
 		"access_key_id": "AKIDOTHER", "secret_access_key": "x", "channel_arn": channelARN, "endpoint": api.URL}, true, r.csrf)

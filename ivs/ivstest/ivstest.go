@@ -23,6 +23,9 @@ type Server struct {
 	ChannelARN  string
 	Ingest      string // e.g. "abc.global-contribute.live-video.net"
 	StreamKey   string
+	// SRTEndpoint and SRTPassphrase are the channel's SRT ingest
+	// (New sets them from Ingest; SRTEndpoint "" answers without one).
+	SRTEndpoint, SRTPassphrase string
 	// RoomARN is the one IVS Chat room CreateChatToken knows (New sets
 	// arn:aws:ivschat:REGION:ACCOUNT:room/ID from the channel's ARN).
 	RoomARN string
@@ -78,7 +81,8 @@ func (s *Server) stream() any {
 // New starts a fake holding one channel with one stream key, and one chat
 // room.
 func New(accessKeyID, channelARN, ingest, streamKey string) *Server {
-	s := &Server{AccessKeyID: accessKeyID, ChannelARN: channelARN, Ingest: ingest, StreamKey: streamKey}
+	s := &Server{AccessKeyID: accessKeyID, ChannelARN: channelARN, Ingest: ingest, StreamKey: streamKey,
+		SRTEndpoint: strings.Replace(ingest, "global-contribute", "srt", 1), SRTPassphrase: "ivstestSRTpassphrase0123456789"}
 	if f := strings.SplitN(channelARN, ":", 6); len(f) == 6 {
 		s.RoomARN = "arn:aws:ivschat:" + f[3] + ":" + f[4] + ":room/" + f[5][strings.LastIndex(f[5], "/")+1:]
 	}
@@ -165,7 +169,11 @@ func (s *Server) keys(op string, in request) (any, *apiError) {
 	keyARN := strings.Replace(s.ChannelARN, ":channel/", ":stream-key/", 1)
 	switch {
 	case op == "/GetChannel" && in.Arn == s.ChannelARN:
-		return map[string]any{"channel": map[string]any{"arn": s.ChannelARN, "name": "shop", "ingestEndpoint": s.Ingest, "playbackUrl": "https://example.invalid/p.m3u8"}}, nil
+		ch := map[string]any{"arn": s.ChannelARN, "name": "shop", "ingestEndpoint": s.Ingest, "playbackUrl": "https://example.invalid/p.m3u8"}
+		if s.SRTEndpoint != "" {
+			ch["srt"] = map[string]any{"endpoint": s.SRTEndpoint, "passphrase": s.SRTPassphrase}
+		}
+		return map[string]any{"channel": ch}, nil
 	case op == "/ListStreamKeys" && in.ChannelArn == s.ChannelARN:
 		return map[string]any{"streamKeys": []any{map[string]any{"arn": keyARN, "channelArn": s.ChannelARN}}}, nil
 	case op == "/GetStreamKey" && in.Arn == keyARN:

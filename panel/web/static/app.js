@@ -485,8 +485,9 @@
     $("aws-form").addEventListener("submit", guard("aws-error", async () => {
       show("aws-ok", "");
       await api("POST", "/api/destination/discover", { access_key_id: $("a-id").value, secret_access_key: $("a-secret").value,
-        channel_arn: $("a-arn").value, region: $("a-region").value });
-      $("a-secret").value = ""; await load(); show("aws-ok", "Found the ingest server and stream key, and saved them. Press Go live when you are ready.");
+        channel_arn: $("a-arn").value, region: $("a-region").value, protocol: $("a-proto-srt").checked ? "srt" : "rtmps" });
+      $("a-secret").value = ""; await load();
+      show("aws-ok", "Found the " + ($("a-proto-srt").checked ? "SRT" : "RTMPS") + " ingest server and stream key, and saved them. Press Go live when you are ready.");
     }));
     $("chat-form-setup").addEventListener("submit", guard("ch-error", async () => {
       show("ch-ok", "");

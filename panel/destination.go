@@ -62,6 +62,9 @@ func parseIngest(rawURL, key string) (ingest, error) {
 		}
 		in.URL, in.Notice = "rtmps://"+host+":443/app/", "The ingest endpoint was made into the Ingest server "+"rtmps://"+host+":443/app/."
 	}
+	if isWHIP(in.URL) {
+		return in, nil // the key field holds the WHIP token; nothing to split
+	}
 	base, urlKey := splitKey(in.URL, in.Key != "")
 	if urlKey == "" {
 		return in, nil
@@ -87,7 +90,7 @@ func isPlaybackURL(s string) bool {
 	}
 	return strings.Contains(host, ".playback.live-video.net") ||
 		strings.HasSuffix(strings.ToLower(u.Path), ".m3u8") ||
-		(strings.HasSuffix(host, ".live-video.net") && (u.Scheme == "https" || u.Scheme == "http"))
+		(strings.HasSuffix(host, ".live-video.net") && !isWHIPHost(host) && (u.Scheme == "https" || u.Scheme == "http"))
 }
 
 // ivsHost reports whether host (with or without a port) is an IVS
@@ -97,6 +100,17 @@ func ivsHost(host string) bool {
 		host = h
 	}
 	return strings.HasSuffix(strings.ToLower(host), ".live-video.net")
+}
+
+// isWHIPHost reports whether host is IVS's WHIP endpoint for real-time
+// stages (global.whip.live-video.net and its regional ones).
+func isWHIPHost(host string) bool { return strings.HasSuffix(host, "whip.live-video.net") }
+
+// isWHIP reports whether u is a WHIP endpoint: any http(s) URL that is
+// not a playback URL.
+func isWHIP(u string) bool {
+	l := strings.ToLower(u)
+	return (strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://")) && !isPlaybackURL(u)
 }
 
 // isSRT reports whether u is an SRT URL, whose query holds secrets.
@@ -145,11 +159,17 @@ func (s settingsAPI) putDestination(w http.ResponseWriter, r *http.Request) {
 		if !(isSRT(c.Output.URL) && in.URL == srturl.Redact(c.Output.URL)) {
 			c.Output.URL = in.URL // else the form sent back the masked SRT URL: keep it
 		}
-		if in.Key != "" && in.Key != Mask {
+		switch {
+		case in.Key == "" || in.Key == Mask:
+		case isWHIP(c.Output.URL):
+			c.Output.WHIPToken, c.Output.WHIPTokenFile = in.Key, ""
+			c.Output.StreamKey, c.Output.StreamKeyFile = "", ""
+		default:
 			c.Output.StreamKey, c.Output.StreamKeyFile = in.Key, ""
 		}
 		if c.Output.URL == "" {
 			c.Output.StreamKey, c.Output.StreamKeyFile = "", ""
+			c.Output.WHIPToken, c.Output.WHIPTokenFile = "", ""
 		}
 		return nil
 	})

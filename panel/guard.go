@@ -27,6 +27,7 @@ func guardAPI(old, next *config.Config) error {
 		key, old, next, own, dir string
 	}{
 		{"output.stream_key_file", old.Output.StreamKeyFile, next.Output.StreamKeyFile, ownKeyFile(old, next.Output.StreamKeyFile), ""},
+		{"output.whip_token_file", old.Output.WHIPTokenFile, next.Output.WHIPTokenFile, "", ""},
 		{"aws.secret_access_key_file", old.AWS.SecretAccessKeyFile, next.AWS.SecretAccessKeyFile, awsSecretFile(old), ""},
 		{"output.ca_file", old.Output.CAFile, next.Output.CAFile, "", state},
 		{"control.socket", old.Control.Socket, next.Control.Socket, "", state},
@@ -129,6 +130,10 @@ func bindSecrets(old, next *config.Config) {
 	sameKey := n.StreamKey == o.StreamKey && n.StreamKeyFile == o.StreamKeyFile
 	if sameKey && server(n.URL) != server(o.URL) {
 		n.StreamKey, n.StreamKeyFile = "", ""
+	}
+	sameToken := n.WHIPToken == o.WHIPToken && n.WHIPTokenFile == o.WHIPTokenFile
+	if sameToken && server(n.URL) != server(o.URL) {
+		n.WHIPToken, n.WHIPTokenFile = "", ""
 	}
 	oa, na := old.AWS, &next.AWS
 	if na.SecretAccessKeyFile == oa.SecretAccessKeyFile && (na.Endpoint != oa.Endpoint || na.AWSRegion() != oa.AWSRegion()) {

@@ -72,10 +72,23 @@ func buildSilentFrame() []byte {
 // SilentFrame returns one silent AAC-LC frame (do not modify it).
 func SilentFrame() []byte { return silentFrame }
 
-// Silence produces silent AAC frames that follow the video clock: Until
+// opusSilentFrame is one 20 ms Opus packet (CELT only, fullband, one
+// mono frame) whose range-coded payload decodes to silence.
+var opusSilentFrame = []byte{0xF8, 0xFF, 0xFE}
+
+// Opus frames of the silent track: 20 ms at 48 kHz.
+const (
+	opusRate  = 48000
+	opusFrame = 960
+)
+
+// Silence produces silent frames that follow the video clock: Until
 // returns the frames due up to a time, so audio and video stay muxed in
-// timestamp order.
+// timestamp order. They are AAC-LC frames, or Opus ones for WebRTC when
+// Opus is set.
 type Silence struct {
+	// Opus makes 20 ms Opus frames instead of AAC ones.
+	Opus    bool
 	origin  time.Duration
 	next    time.Duration
 	started bool
@@ -89,14 +102,18 @@ func (s *Silence) Until(dst []*encode.Packet, t time.Duration) []*encode.Packet 
 	if !s.started {
 		s.started, s.origin, s.next = true, t, t
 	}
+	frame, samples, rate := silentFrame, SamplesPerFrame, SampleRate
+	if s.Opus {
+		frame, samples, rate = opusSilentFrame, opusFrame, opusRate
+	}
 	for s.next <= t {
 		p := encode.NewPacket(encode.Audio)
-		p.Data = append(p.Data, silentFrame...)
+		p.Data = append(p.Data, frame...)
 		p.PTS, p.DTS, p.Key = s.next, s.next, true
 		dst = append(dst, p)
 		s.Frames++
 		// Exact sample arithmetic so stamps never drift.
-		s.next = s.origin + time.Duration(s.Frames)*time.Second*SamplesPerFrame/SampleRate
+		s.next = s.origin + time.Duration(s.Frames)*time.Second*time.Duration(samples)/time.Duration(rate)
 	}
 	return dst
 }

@@ -75,7 +75,8 @@ func TestWriteAllocsArePions(t *testing.T) {
 }
 
 // BenchmarkWriteVideo sends a 10 KB access unit (9 RTP packets) on a
-// connected session, through SRTP to the (silenced) harness server.
+// connected session, through SRTP to the (silenced) harness server. The
+// session ends 8 s after the silence: keep -benchtime shorter.
 func BenchmarkWriteVideo(b *testing.B) {
 	s := silenced(b)
 	p := &encode.Packet{Kind: encode.Video, Data: testAU(10 << 10)}
@@ -99,6 +100,17 @@ func BenchmarkWriteAudio(b *testing.B) {
 	for b.Loop() {
 		ts += 20 * time.Millisecond
 		if err := s.WriteAudio(p, ts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkOpenClose is a whole session on loopback: offer, POST, answer,
+// ICE and DTLS, then DELETE.
+func BenchmarkOpenClose(b *testing.B) {
+	srv := harness.StartWHIP(b, harness.WHIPOptions{Token: testToken})
+	for b.Loop() {
+		if err := open(b, srv.URL, testToken).Close(); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pitchbox/pitchbox/audio"
 	"github.com/pitchbox/pitchbox/audio/aac"
+	"github.com/pitchbox/pitchbox/audio/opus"
 	"github.com/pitchbox/pitchbox/config"
 	"github.com/pitchbox/pitchbox/control"
 	"github.com/pitchbox/pitchbox/encode"
@@ -19,13 +20,23 @@ import (
 // retryMic is how often a missing microphone is looked for again.
 const retryMic = 2 * time.Second
 
+// audioEncoder is AAC's or Opus's encoder.
+type audioEncoder interface {
+	FrameSize() int
+	Config() []byte
+	Encode(dst []*encode.Packet, pcm []int16, origin time.Duration) ([]*encode.Packet, error)
+	Close() error
+}
+
 // audioPath is the stream's sound: the microphone (or the sync beep)
-// through gain, meter and drift correction into AAC-LC — or, when muted,
-// without a microphone or without an encoder, the constant silent track.
+// through gain, meter and drift correction into AAC-LC, or Opus at 48 kHz
+// for WebRTC — or, when muted, without a microphone or without an
+// encoder, the constant silent track.
 type audioPath struct {
 	cfg  config.Audio
 	log  *slog.Logger
-	enc  *aac.Encoder // nil: constant silent frames
+	opus bool         // Opus (WHIP) rather than AAC
+	enc  audioEncoder // nil: constant silent frames
 	pipe *audio.Pipeline
 	asc  []byte
 
@@ -36,30 +47,44 @@ type audioPath struct {
 	reason string // why the track is silent, "" when it is not
 }
 
-func newAudioPath(cfg config.Audio, log *slog.Logger) *audioPath {
-	a := &audioPath{cfg: cfg, log: log, asc: audio.AudioSpecificConfig}
+// newAudioPath sets up the sound for cfg, in Opus (48 kHz, whatever
+// audio.rate says) when opus is set.
+func newAudioPath(cfg config.Audio, useOpus bool, log *slog.Logger) *audioPath {
+	a := &audioPath{cfg: cfg, log: log, opus: useOpus, asc: audio.AudioSpecificConfig}
+	codec, available := "AAC", aac.Available
+	if useOpus {
+		a.cfg.Rate, a.asc, codec, available = opus.Rate, nil, "Opus", opus.Available
+	}
 	switch {
 	case cfg.Mute:
 		a.reason = "muted (audio.mute = true)"
 	case cfg.Device == "none":
 		a.reason = "no microphone configured (audio.device = \"none\")"
-	case !aac.Available:
-		a.reason = "this build has no AAC encoder (built without cgo)"
+	case !available:
+		a.reason = "this build has no " + codec + " encoder (built without cgo)"
 	}
 	if a.reason != "" {
 		a.source = "silent track"
-		log.Info("audio: sending a silent AAC track", "why", a.reason)
+		log.Info("audio: sending a silent "+codec+" track", "why", a.reason)
 		return a
 	}
-	enc, err := aac.New(cfg.Rate, cfg.Channels, cfg.BitrateKbps)
+	enc, err := a.newEncoder()
 	if err != nil {
-		a.reason, a.source = "AAC encoder unavailable: "+err.Error(), "silent track"
-		log.Warn("audio: sending a silent AAC track", "why", a.reason)
+		a.reason, a.source = codec+" encoder unavailable: "+err.Error(), "silent track"
+		log.Warn("audio: sending a silent "+codec+" track", "why", a.reason)
 		return a
 	}
 	a.enc, a.asc = enc, enc.Config()
-	a.pipe = audio.NewPipeline(cfg.Rate, cfg.Channels, enc.FrameSize(), cfg.GainDB)
+	a.pipe = audio.NewPipeline(a.cfg.Rate, a.cfg.Channels, enc.FrameSize(), a.cfg.GainDB)
 	return a
+}
+
+// newEncoder opens the audio encoder a's codec and settings ask for.
+func (a *audioPath) newEncoder() (audioEncoder, error) {
+	if a.opus {
+		return opus.New(a.cfg.Rate, a.cfg.Channels, a.cfg.BitrateKbps)
+	}
+	return aac.New(a.cfg.Rate, a.cfg.Channels, a.cfg.BitrateKbps)
 }
 
 // constant reports whether the track is the constant silent one, made on

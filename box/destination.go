@@ -3,19 +3,19 @@ package box
 import (
 	"context"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/pitchbox/pitchbox/config"
 	"github.com/pitchbox/pitchbox/control"
 	"github.com/pitchbox/pitchbox/stream"
 	"github.com/pitchbox/pitchbox/stream/srt"
+	"github.com/pitchbox/pitchbox/stream/whip"
 )
 
 // RecordingsDir is where the box records when no URL is set.
 func RecordingsDir(cfg *config.Config) string { return filepath.Join(cfg.StateDir, "recordings") }
 
-// makeDestination is where cfg sends the stream: the RTMP(S) or SRT server, or a
+// makeDestination is where cfg sends the stream: the RTMP(S), SRT or WHIP server, or a
 // FLV recording in the state directory when no URL is set (onOpen is told
 // each recording's path).
 func makeDestination(cfg *config.Config, onOpen func(string)) (stream.Destination, error) {
@@ -25,12 +25,19 @@ func makeDestination(cfg *config.Config, onOpen func(string)) (stream.Destinatio
 			KeepFree: int64(cfg.Recording.KeepFreeMB) << 20,
 			Split:    time.Duration(cfg.Recording.SplitMinutes) * time.Minute}, nil
 	}
-	if strings.HasPrefix(out.URL, "srt://") {
+	switch out.Protocol() {
+	case config.ProtoSRT:
 		key, err := out.Key()
 		if err != nil {
 			return nil, err
 		}
 		return &srt.SRT{URL: out.URL, Key: key}, nil
+	case config.ProtoWHIP:
+		tok, err := out.Token()
+		if err != nil {
+			return nil, err
+		}
+		return &whip.WHIP{URL: out.URL, Token: tok}, nil
 	}
 	u, err := cfg.StreamURL()
 	if err != nil {

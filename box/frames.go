@@ -181,7 +181,7 @@ func (p *pipeline) encodeFrame(e *encoder, f *frame.Frame) {
 	if pub != e.current {
 		// A new session: restart the audio clock and begin with an IDR.
 		e.current = pub
-		e.silence = audio.Silence{}
+		e.silence = audio.Silence{Opus: p.audio.opus}
 		e.kc.Request()
 	}
 	if pub == nil {

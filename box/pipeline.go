@@ -106,7 +106,7 @@ func buildPipeline(cfg *config.Config, log *slog.Logger, o *options) (_ *pipelin
 		return nil, err
 	}
 	undo = append(undo, func() { p.enc.Close() })
-	p.audio = newAudioPath(cfg.Audio, log)
+	p.audio = newAudioPath(cfg.Audio, cfg.Output.Protocol() == config.ProtoWHIP, log)
 	undo = append(undo, p.audio.close)
 	if p.chat, err = newChat(cfg.Chat, cfg.AWS, log); err != nil {
 		return nil, err

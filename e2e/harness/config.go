@@ -19,10 +19,12 @@ type Config struct {
 	Width, Height int
 	BitrateKbps   int
 	URL, Key      string
-	CAFile        string
-	Socket        string
-	LogLevel      string
-	Presets       []Preset
+	// WHIPToken is output.whip_token (a WHIP URL's bearer token).
+	WHIPToken string
+	CAFile    string
+	Socket    string
+	LogLevel  string
+	Presets   []Preset
 	// CameraDevice defaults to "testpattern"; AudioDevice to "none".
 	CameraDevice string
 	AudioDevice  string
@@ -77,6 +79,9 @@ func (c Config) Write(path string) error {
 	}
 	if c.CAFile != "" {
 		fmt.Fprintf(&b, "ca_file = %q\n", c.CAFile)
+	}
+	if c.WHIPToken != "" {
+		fmt.Fprintf(&b, "whip_token = %q\n", c.WHIPToken)
 	}
 	fmt.Fprintf(&b, "\n[control]\nsocket = %q\n", c.Socket)
 	listen := c.PanelListen

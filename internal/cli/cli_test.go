@@ -92,7 +92,8 @@ func TestDoctor(t *testing.T) {
 	if code := Main([]string{"doctor", "--config", cfg}, &out, &errb); code != ExitOK {
 		t.Fatalf("exit %d:\n%s%s", code, out.String(), errb.String())
 	}
-	for _, want := range []string{"ok    config", "ok    state dir", "ok    camera       testpattern", "encoder", "output       recording"} {
+	for _, want := range []string{"ok    config", "ok    state dir", "ok    camera       testpattern", "encoder", "output       recording",
+		"protocols    rtmp, rtmps, srt (libsrt 1.", "whip (WebRTC, Opus sound)"} { // a cgo build has every protocol
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("doctor output lacks %q:\n%s", want, out.String())
 		}
@@ -102,5 +103,12 @@ func TestDoctor(t *testing.T) {
 	out.Reset()
 	if code := Main([]string{"doctor", "--config", cfg}, &out, &errb); code != ExitFailure || !strings.Contains(out.String(), "FAIL  output") || !strings.Contains(out.String(), "FAIL  stream key") {
 		t.Fatalf("exit %d:\n%s", code, out.String())
+	}
+	// WHIP: the endpoint is dialled and the token's absence said.
+	os.WriteFile(cfg, []byte(fmt.Sprintf("state_dir = %q\n[output]\nurl = \"http://127.0.0.1:9/whip\"\n", filepath.Join(dir, "state"))), 0o644)
+	out.Reset()
+	if code := Main([]string{"doctor", "--config", cfg}, &out, &errb); code != ExitFailure || !strings.Contains(out.String(), "FAIL  output") ||
+		!strings.Contains(out.String(), "(WHIP)") || !strings.Contains(out.String(), "whip token") {
+		t.Fatalf("WHIP: exit %d:\n%s", code, out.String())
 	}
 }

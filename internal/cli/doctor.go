@@ -11,6 +11,7 @@ import (
 
 	"github.com/pitchbox/pitchbox/audio"
 	"github.com/pitchbox/pitchbox/audio/aac"
+	"github.com/pitchbox/pitchbox/audio/opus"
 	"github.com/pitchbox/pitchbox/config"
 	"github.com/pitchbox/pitchbox/display"
 	"github.com/pitchbox/pitchbox/encode/m2m"
@@ -118,12 +119,30 @@ func checkDevices(cfg *config.Config, line checkLine) {
 	}
 }
 
+// protocols says which ways of sending this build has, and why it lacks
+// the others.
+func protocols() string {
+	p := []string{"rtmp", "rtmps"}
+	if srt.Available {
+		p = append(p, "srt (libsrt "+srt.Version()+")")
+	} else {
+		p = append(p, "srt: not in this build (built without cgo, so without libsrt)")
+	}
+	if opus.Available {
+		p = append(p, "whip (WebRTC, Opus sound)")
+	} else {
+		p = append(p, "whip (WebRTC) with a silent track: no Opus encoder in this build (built without cgo)")
+	}
+	return strings.Join(p, ", ")
+}
+
 // checkOutput checks that the destination is reachable and has a key.
 func checkOutput(cfg *config.Config, line checkLine) {
-	line(true, false, "protocols", "rtmp, rtmps, "+map[bool]string{true: "srt (libsrt " + srt.Version() + ")",
-		false: "srt: not in this build (built without cgo)"}[srt.Available]+"; whip: not built yet")
+	line(true, false, "protocols", protocols())
 	if cfg.Output.Recording() {
 		line(true, true, "output", "recording in "+filepath.Join(cfg.StateDir, "recordings"))
+	} else if cfg.Output.Protocol() == config.ProtoWHIP {
+		checkWHIP(cfg.Output, line)
 	} else if strings.HasPrefix(cfg.Output.URL, "srt://") {
 		// UDP: there is nothing to dial; the stream id may be in the URL.
 		p, err := srturl.Parse(cfg.Output.URL)
@@ -149,6 +168,36 @@ func checkOutput(cfg *config.Config, line checkLine) {
 		} else {
 			line(true, true, "stream key", "set (not shown)")
 		}
+	}
+}
+
+// checkWHIP checks a WHIP endpoint: reachable over TCP, and a token set
+// (its validity shows when the box connects: a probe would take a seat
+// on the stage).
+func checkWHIP(out config.Output, line checkLine) {
+	u, err := url.Parse(out.URL)
+	if err != nil {
+		line(false, true, "output", "not a URL")
+		return
+	}
+	host := u.Host
+	if u.Port() == "" {
+		port := "443"
+		if u.Scheme == "http" {
+			port = "80"
+		}
+		host = net.JoinHostPort(u.Hostname(), port)
+	}
+	if c, err := net.DialTimeout("tcp", host, 3*time.Second); err != nil {
+		line(false, true, "output", "cannot reach "+host+" (WHIP): "+err.Error())
+	} else {
+		c.Close()
+		line(true, true, "output", host+" is reachable (WHIP)")
+	}
+	if t, err := out.Token(); err != nil || t == "" {
+		line(false, false, "whip token", "not set (output.whip_token_file): fine for a WHIP server without tokens, IVS stages need one")
+	} else {
+		line(true, true, "whip token", "set (not shown)")
 	}
 }
 

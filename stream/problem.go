@@ -45,6 +45,10 @@ func explainRejected(msg, service string) string {
 		return "Recordings cannot be written (check the recordings folder)"
 	case strings.Contains(msg, "passphrase"):
 		return service + " refused the SRT passphrase"
+	case strings.Contains(msg, "wants a token"):
+		return service + " needs a token (the stage's participant token) and none is set"
+	case strings.Contains(msg, "the token"):
+		return service + " refused the token (is the stage's participant token still valid?)"
 	case strings.Contains(msg, "ended by the server"):
 		return service + " ended the stream"
 	case strings.Contains(msg, "createStream refused"):

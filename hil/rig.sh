@@ -111,7 +111,11 @@ for p in "${order[@]}"; do
   echo "$(basename "$p")" >> "$ir/modules.list"
 done
 cp "$work/vmtest" "$ir/vmtest"
-for lib in $(ldd "$work/vmtest" | awk '/=>/ {print $3} /^\t\/lib/ {print $1}'); do
+# iproute2's tc (busybox's has no netem) for the SRT loss test.
+tc=$(command -v tc || echo /usr/sbin/tc)
+[ -x "$tc" ] || die "no tc (apt-get install iproute2)"
+mkdir -p "$ir/rig" && cp "$tc" "$ir/rig/tc" # apart from busybox's applets
+for lib in $( (ldd "$work/vmtest"; ldd "$tc") | awk '/=>/ {print $3} /^\t\/lib/ {print $1}' | sort -u); do
   [ -f "$lib" ] || continue
   mkdir -p "$ir$(dirname "$lib")"
   cp -L "$lib" "$ir$lib"

@@ -24,11 +24,11 @@ set -euo pipefail
 want=(gcc libc6-dev pkg-config libx264-dev libavcodec-dev libavutil-dev libturbojpeg0-dev libsrt-openssl-dev libopus-dev)
 case "${1:-run}" in
   run) ;;
-  test) want+=(libjpeg-turbo-progs systemd nginx-light libnginx-mod-rtmp libnginx-mod-stream ffmpeg zbar-tools tesseract-ocr qemu-user-static chromium fonts-dejavu-core fonts-noto-cjk fonts-symbola) ;;
+  test) want+=(libjpeg-turbo-progs systemd nginx-light libnginx-mod-rtmp libnginx-mod-stream ffmpeg zbar-tools tesseract-ocr iproute2 qemu-user-static chromium fonts-dejavu-core fonts-noto-cjk fonts-symbola) ;;
   deb) want+=(gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf dpkg-dev debian-archive-keyring) ;;
   deb-test) want+=(gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf dpkg-dev debian-archive-keyring lintian qemu-user-static ffmpeg systemd) ;;
   uapi) want=(gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross libc6-dev-armhf-cross linux-libc-dev-arm64-cross linux-libc-dev-armhf-cross) ;;
-  hil) want=(qemu-system-x86 busybox-static kmod cpio xz-utils fonts-dejavu-core) ;;
+  hil) want=(qemu-system-x86 busybox-static kmod cpio xz-utils fonts-dejavu-core iproute2) ;;
   hil-kernel) want=() ;;
   hil-build) want=(make gcc bc "linux-headers-$2" linux-source-"$(echo "$2" | cut -d. -f1-2)") ;;
 esac

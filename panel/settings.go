@@ -377,26 +377,20 @@ func (s settingsAPI) getDestination(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, destinationView(s.Config()))
 }
 
-// postDestinationDiscover serves POST /api/destination/discover.
-func (s settingsAPI) postDestinationDiscover(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		AccessKeyID     string `json:"access_key_id"`
-		SecretAccessKey string `json:"secret_access_key"`
-		Region          string `json:"region"`
-		ChannelARN      string `json:"channel_arn"`
-		Endpoint        string `json:"endpoint"`
-		// Protocol is how to send: "rtmps" (the default) or "srt".
-		Protocol string `json:"protocol"`
-	}
-	if err := readJSON(r, &req); err != nil {
-		writeError(w, http.StatusBadRequest, err)
-		return
-	}
-	if req.Protocol != "" && req.Protocol != "rtmps" && req.Protocol != "srt" {
-		writeError(w, http.StatusBadRequest, fmt.Errorf("panel: protocol %q is not allowed (allowed: rtmps, srt)", req.Protocol))
-		return
-	}
-	c := s.Config()
+// discoverRequest is POST /api/destination/discover's body.
+type discoverRequest struct {
+	AccessKeyID     string `json:"access_key_id"`
+	SecretAccessKey string `json:"secret_access_key"`
+	Region          string `json:"region"`
+	ChannelARN      string `json:"channel_arn"`
+	Endpoint        string `json:"endpoint"`
+	// Protocol is how to send: "rtmps" (the default) or "srt".
+	Protocol string `json:"protocol"`
+}
+
+// account is the AWS account req names, over c's, with its secret: the
+// one given, or the stored one when the endpoint and region stay.
+func (req discoverRequest) account(c *config.Config) (config.AWS, string, error) {
 	a := c.AWS
 	a.AccessKeyID, a.ChannelARN = strings.TrimSpace(req.AccessKeyID), strings.TrimSpace(req.ChannelARN)
 	if req.Region != "" {
@@ -406,30 +400,46 @@ func (s settingsAPI) postDestinationDiscover(w http.ResponseWriter, r *http.Requ
 		a.Endpoint = strings.TrimSpace(req.Endpoint)
 	}
 	secret := strings.TrimSpace(req.SecretAccessKey)
-	if (secret == "" || secret == Mask) && (a.Endpoint != c.AWS.Endpoint || a.AWSRegion() != c.AWS.AWSRegion()) {
+	if secret != "" && secret != Mask {
+		return a, secret, nil
+	}
+	if a.Endpoint != c.AWS.Endpoint || a.AWSRegion() != c.AWS.AWSRegion() {
 		// The stored secret signs only for the endpoint it was given for.
-		writeError(w, http.StatusBadRequest, errors.New("panel: give the secret access key again to use another AWS region or endpoint"))
+		return a, "", errors.New("panel: give the secret access key again to use another AWS region or endpoint")
+	}
+	secret, err := a.Secret()
+	return a, secret, err
+}
+
+// postDestinationDiscover serves POST /api/destination/discover: the
+// channel's ingest (RTMPS or SRT) and stream key, found with the AWS
+// account given.
+func (s settingsAPI) postDestinationDiscover(w http.ResponseWriter, r *http.Request) {
+	var req discoverRequest
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err)
 		return
 	}
-	if secret == "" || secret == Mask {
-		var err error
-		if secret, err = a.Secret(); err != nil {
-			writeError(w, http.StatusBadRequest, err)
-			return
-		}
+	if req.Protocol != "" && req.Protocol != "rtmps" && req.Protocol != "srt" {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("panel: protocol %q is not allowed (allowed: rtmps, srt)", req.Protocol))
+		return
+	}
+	c := s.Config()
+	a, secret, err := req.account(c)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
 	}
 	acct := ivs.Account{AccessKeyID: a.AccessKeyID, SecretAccessKey: secret, Region: a.AWSRegion(), Endpoint: a.Endpoint}
 	in, err := ivs.Discover(r.Context(), acct, a.ChannelARN)
+	if err == nil && req.Protocol == "srt" {
+		if in.URL = in.SRTURL; in.URL == "" {
+			err = errors.New("panel: IVS gave no SRT endpoint for this channel; choose RTMPS")
+		}
+	}
 	if err != nil {
 		writeError(w, http.StatusBadGateway, err)
 		return
-	}
-	if req.Protocol == "srt" {
-		if in.SRTURL == "" {
-			writeError(w, http.StatusBadGateway, errors.New("panel: IVS gave no SRT endpoint for this channel; choose RTMPS"))
-			return
-		}
-		in.URL = in.SRTURL
 	}
 	secretFile := filepath.Join(c.StateDir, "aws-secret-access-key")
 	if err := config.WriteSecret(secretFile, secret); err != nil {

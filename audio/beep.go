@@ -54,7 +54,7 @@ func (b *Beep) Read(buf []int16) (int, time.Duration, error) {
 	if !b.started {
 		b.started, b.origin = true, frame.Now()
 	}
-	at := b.origin + time.Duration(b.n)*time.Second/time.Duration(b.rate)
+	at := b.origin + SampleTime(b.n, b.rate)
 	for i := 0; i < frames; i++ {
 		t := at + time.Duration(i)*time.Second/time.Duration(b.rate)
 		var v int16
@@ -66,7 +66,7 @@ func (b *Beep) Read(buf []int16) (int, time.Duration, error) {
 		}
 	}
 	b.n += int64(frames)
-	end := b.origin + time.Duration(b.n)*time.Second/time.Duration(b.rate)
+	end := b.origin + SampleTime(b.n, b.rate)
 	if d := end - frame.Now(); d > 0 {
 		if b.timer == nil {
 			b.timer = time.NewTimer(d)

@@ -56,7 +56,7 @@ func (p *Pipeline) Next() time.Duration {
 	if !p.started {
 		return 0
 	}
-	return p.origin + time.Duration(p.pos+int64(p.fill/p.channels))*time.Second/time.Duration(p.rate)
+	return p.origin + SampleTime(p.pos+int64(p.fill/p.channels), p.rate)
 }
 
 // Started reports whether a period was pushed.

@@ -113,7 +113,16 @@ func (s *Silence) Until(dst []*encode.Packet, t time.Duration) []*encode.Packet 
 		dst = append(dst, p)
 		s.Frames++
 		// Exact sample arithmetic so stamps never drift.
-		s.next = s.origin + time.Duration(s.Frames)*time.Second*time.Duration(samples)/time.Duration(rate)
+		s.next = s.origin + SampleTime(int64(s.Frames)*int64(samples), rate)
 	}
 	return dst
+}
+
+// SampleTime is the time of sample position n at rate, exact and without
+// overflow for any n a stream reaches (n × 1 s would overflow int64 after
+// 58 hours at 44.1 kHz).
+func SampleTime(n int64, rate int) time.Duration {
+	r := int64(rate)
+	s := n / r
+	return time.Duration(s)*time.Second + time.Duration(n-s*r)*time.Second/time.Duration(r)
 }

@@ -34,3 +34,22 @@ func TestSilenceFollowsClockWithoutDrift(t *testing.T) {
 		}
 	}
 }
+
+// TestSampleTimeLongStreams: a week of samples is stamped exactly; the
+// naive n × 1 s / rate overflows after 58 hours at 44.1 kHz.
+func TestSampleTimeLongStreams(t *testing.T) {
+	for _, rate := range []int{44100, 48000} {
+		week := int64(rate) * 7 * 24 * 3600
+		if got, want := SampleTime(week+int64(rate)/2, rate), 7*24*time.Hour+500*time.Millisecond; got != want {
+			t.Errorf("rate %d: a week and half a second is %v, want %v", rate, got, want)
+		}
+		if naive := time.Duration(week) * time.Second / time.Duration(rate); naive > 0 && naive == 7*24*time.Hour {
+			t.Errorf("rate %d: the naive formula did not overflow; the test proves nothing", rate)
+		}
+		for _, n := range []int64{0, 1, 1023, int64(rate) - 1, 12345678} {
+			if got, want := SampleTime(n, rate), time.Duration(n)*time.Second/time.Duration(rate); got != want {
+				t.Errorf("rate %d: SampleTime(%d) = %v, want %v", rate, n, got, want)
+			}
+		}
+	}
+}

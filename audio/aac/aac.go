@@ -98,6 +98,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/pitchbox/pitchbox/audio"
 	"github.com/pitchbox/pitchbox/encode"
 )
 
@@ -176,7 +177,7 @@ func (x *Encoder) receive(dst []*encode.Packet, origin time.Duration) ([]*encode
 		}
 		p := encode.NewPacket(encode.Audio)
 		p.Data = append(p.Data, unsafe.Slice((*byte)(unsafe.Pointer(x.e.out)), int(n))...)
-		t := origin + time.Duration(int64(x.e.pts))*time.Second/time.Duration(x.rate)
+		t := origin + audio.SampleTime(int64(x.e.pts), x.rate)
 		p.PTS, p.DTS, p.Key = t, t, true
 		dst = append(dst, p)
 	}

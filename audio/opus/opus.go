@@ -33,6 +33,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/pitchbox/pitchbox/audio"
 	"github.com/pitchbox/pitchbox/encode"
 )
 
@@ -161,18 +162,12 @@ func (x *Encoder) encode(dst []*encode.Packet, pcm []int16, origin time.Duration
 		return dst, fmt.Errorf("opus: encode: %s", strerror(n))
 	}
 	p.Data = out[:n]
-	t := origin + samplesToDuration(x.pos)
+	t := origin + audio.SampleTime(x.pos, Rate)
 	p.PTS, p.DTS, p.Key = t, t, true
 	x.pos += int64(x.frame)
 	return append(dst, p), nil
 }
 
-// samplesToDuration converts a 48 kHz position to time in two parts, so
-// that a long stream does not overflow: pos*1e9 would after 53 hours.
-func samplesToDuration(pos int64) time.Duration {
-	s := pos / Rate
-	return time.Duration(s)*time.Second + time.Duration(pos-s*Rate)*time.Second/Rate
-}
 
 // Close frees the encoder. It may be called more than once.
 func (x *Encoder) Close() error {

@@ -168,7 +168,6 @@ func (x *Encoder) encode(dst []*encode.Packet, pcm []int16, origin time.Duration
 	return append(dst, p), nil
 }
 
-
 // Close frees the encoder. It may be called more than once.
 func (x *Encoder) Close() error {
 	if x.enc != nil {

@@ -128,6 +128,22 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
 		t.Fatalf("config with an inline key saved with mode %o", st.Mode().Perm())
 	}
+	for _, o := range []Output{{URL: "https://whip.example/", WHIPToken: "t"}, {URL: "srt://h:9000?passphrase=0123456789ab"}, {}} {
+		d := Defaults()
+		d.StateDir, d.Output = dir, o
+		p := filepath.Join(dir, "o.toml")
+		os.Remove(p)
+		if err := Save(p, d); err != nil {
+			t.Fatal(err)
+		}
+		want := os.FileMode(0o600)
+		if o.URL == "" {
+			want = 0o644
+		}
+		if st, _ := os.Stat(p); st.Mode().Perm() != want {
+			t.Errorf("output %+v saved with mode %o, want %o", o, st.Mode().Perm(), want)
+		}
+	}
 	back, err := Load(path)
 	if err != nil {
 		t.Fatal(err)

@@ -13,14 +13,15 @@ import (
 // Save writes c to path atomically: a temporary file in the same folder is
 // written, synced and renamed over path, and the folder is synced, so a
 // crash or power cut leaves either the old file or the new one, never a
-// torn one. The file is 0600 when it holds the stream key inline.
+// torn one. The file is 0600 when it holds a secret inline: the stream
+// key, a WHIP token, or an SRT URL (its passphrase and stream id).
 func Save(path string, c *Config) error {
 	var b bytes.Buffer
 	if err := toml.NewEncoder(&b).Encode(c); err != nil {
 		return fmt.Errorf("config: encode: %w", err)
 	}
 	mode := os.FileMode(0o644)
-	if c.Output.StreamKey != "" {
+	if o := c.Output; o.StreamKey != "" || o.WHIPToken != "" || o.Protocol() == ProtoSRT {
 		mode = 0o600
 	}
 	return WriteFileAtomic(path, b.Bytes(), mode)

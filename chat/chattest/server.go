@@ -72,32 +72,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]any{"token": tok.Value, "sessionExpirationTime": tok.SessionExpires.UTC()})
 		return
 	}
-	s.Dials.Add(1)
-	tok := r.Header.Get("Sec-WebSocket-Protocol")
-	s.mu.Lock()
-	used, known := s.tokens[tok]
-	if known && !used {
-		s.tokens[tok] = true
-		s.joining++
-	}
-	session := s.Session
-	s.mu.Unlock()
-	if !known || used {
-		s.Refused.Add(1)
-		http.Error(w, "invalid or used token", http.StatusUnauthorized)
-		return
-	}
-	// IVS does not promise to echo the subprotocol; neither does this.
-	ws, err := websocket.Accept(w, r, nil)
-	s.mu.Lock()
-	if err == nil {
-		s.conns[ws] = tok
-		s.order = append(s.order, ws)
-	}
-	s.joining--
-	s.joined.Broadcast()
-	s.mu.Unlock()
-	if err != nil {
+	ws, session := s.accept(w, r)
+	if ws == nil {
 		return
 	}
 	defer func() {
@@ -116,23 +92,62 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return
 		}
-		var req struct{ Action, RequestId, Content, Id, UserId, Reason string }
-		if json.Unmarshal(data, &req) != nil {
-			s.write(ws, map[string]any{"Type": "ERROR", "Id": s.id(), "ErrorCode": 400, "ErrorMessage": "bad request"})
-			continue
-		}
-		switch req.Action {
-		case "SEND_MESSAGE":
-			s.Message(s.id(), "seller", req.Content)
-		case "DELETE_MESSAGE":
-			s.Delete(req.Id, "MessageId")
-		case "DISCONNECT_USER":
-			s.mu.Lock()
-			s.kicked = append(s.kicked, req.UserId)
-			s.mu.Unlock()
-			s.Broadcast(map[string]any{"Type": "EVENT", "Id": s.id(), "EventName": "aws:DISCONNECT_USER",
-				"Attributes": map[string]string{"UserId": req.UserId, "Reason": req.Reason}, "SendTime": time.Now()})
-		}
+		s.request(ws, data)
+	}
+}
+
+// accept takes a WebSocket whose token (its subprotocol) is known and
+// unused, and returns it with the session's length; nil when refused.
+func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*websocket.Conn, time.Duration) {
+	s.Dials.Add(1)
+	tok := r.Header.Get("Sec-WebSocket-Protocol")
+	s.mu.Lock()
+	used, known := s.tokens[tok]
+	if known && !used {
+		s.tokens[tok] = true
+		s.joining++
+	}
+	session := s.Session
+	s.mu.Unlock()
+	if !known || used {
+		s.Refused.Add(1)
+		http.Error(w, "invalid or used token", http.StatusUnauthorized)
+		return nil, 0
+	}
+	// IVS does not promise to echo the subprotocol; neither does this.
+	ws, err := websocket.Accept(w, r, nil)
+	s.mu.Lock()
+	if err == nil {
+		s.conns[ws] = tok
+		s.order = append(s.order, ws)
+	}
+	s.joining--
+	s.joined.Broadcast()
+	s.mu.Unlock()
+	if err != nil {
+		return nil, 0
+	}
+	return ws, session
+}
+
+// request acts on one client request.
+func (s *Server) request(ws *websocket.Conn, data []byte) {
+	var req struct{ Action, RequestId, Content, Id, UserId, Reason string }
+	if json.Unmarshal(data, &req) != nil {
+		s.write(ws, map[string]any{"Type": "ERROR", "Id": s.id(), "ErrorCode": 400, "ErrorMessage": "bad request"})
+		return
+	}
+	switch req.Action {
+	case "SEND_MESSAGE":
+		s.Message(s.id(), "seller", req.Content)
+	case "DELETE_MESSAGE":
+		s.Delete(req.Id, "MessageId")
+	case "DISCONNECT_USER":
+		s.mu.Lock()
+		s.kicked = append(s.kicked, req.UserId)
+		s.mu.Unlock()
+		s.Broadcast(map[string]any{"Type": "EVENT", "Id": s.id(), "EventName": "aws:DISCONNECT_USER",
+			"Attributes": map[string]string{"UserId": req.UserId, "Reason": req.Reason}, "SendTime": time.Now()})
 	}
 }
 

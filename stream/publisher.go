@@ -112,6 +112,9 @@ type Publisher struct {
 	// the backlog from them.
 	inDTS, outDTS atomic.Int64
 	pumping       atomic.Bool
+	// estimator is the current session's Estimator while it sends (nil
+	// otherwise, or when the session has none).
+	estimator atomic.Pointer[Estimator]
 
 	mu     sync.Mutex
 	status Status
@@ -188,15 +191,33 @@ type Link struct {
 	Queued, QueueLen int
 	// SentBytes counts the bytes written since the publisher started.
 	SentBytes uint64
+	// EstimateKbps is what the session's congestion controller estimates
+	// the link carries (see Estimator), in kbit/s; 0 when the session has
+	// none, or no estimate yet.
+	EstimateKbps int
 }
 
-// Link reports the backlog and what was sent. It allocates nothing.
+// Link reports the backlog, what was sent and the session's estimate. It
+// allocates nothing.
 func (p *Publisher) Link() Link {
 	l := Link{Sending: p.pumping.Load(), Queued: len(p.queue), QueueLen: cap(p.queue), SentBytes: p.sentBytes.Load()}
 	if l.Sending {
 		l.Backlog = max(time.Duration(p.inDTS.Load()-p.outDTS.Load()), 0)
 	}
+	if e := p.estimator.Load(); e != nil {
+		l.EstimateKbps = max((*e).EstimateKbps(), 0)
+	}
 	return l
+}
+
+// setEstimator makes sess's estimate the Link's, when it has one (nil
+// sess: none).
+func (p *Publisher) setEstimator(sess Session) {
+	if e, ok := sess.(Estimator); ok {
+		p.estimator.Store(&e)
+		return
+	}
+	p.estimator.Store(nil)
 }
 
 // Status returns a snapshot.
@@ -254,9 +275,11 @@ func (p *Publisher) run(ctx context.Context) {
 		})
 		p.log.Info("stream: live")
 		p.outDTS.Store(int64(first.DTS))
+		p.setEstimator(sess)
 		p.pumping.Store(true)
 		err = p.pump(ctx, sess, first)
 		p.pumping.Store(false)
+		p.setEstimator(nil)
 		cerr := sess.Close()
 		if ctx.Err() != nil {
 			if cerr != nil {

@@ -46,6 +46,18 @@ type Session interface {
 	Close() error
 }
 
+// Estimator is a Session that knows what its link carries: WebRTC's
+// congestion controller (GCC), from the receiver's transport-wide
+// congestion control feedback. A Session whose writes block on a slow
+// link (RTMP over TCP, a file) has no need of one: its backlog tells.
+type Estimator interface {
+	// EstimateKbps is the rate the link carries, in kbit/s, all media
+	// together; 0 while there is no estimate (no feedback yet, or none
+	// lately). It is called from another goroutine than the writers', and
+	// may be called after Close; it must not allocate.
+	EstimateKbps() int
+}
+
 // RejectedError means the server answered and refused the stream: a wrong
 // stream key, app or URL, or an untrusted certificate. Retrying at once will
 // not help, so the publisher retries slowly.

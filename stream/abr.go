@@ -22,6 +22,17 @@ import (
 // and more), while a probe of a link that did not costs one small step.
 // (x264 reopens the encoder to change its bitrate, so every change is one
 // IDR: changes are kept rare.)
+//
+// A session over UDP (WHIP) never blocks, so its backlog does not grow on
+// a slow link; it estimates what the link carries instead (Link's
+// EstimateKbps, from WebRTC's congestion controller). While there is an
+// estimate the target follows it: EstimateShare of it, within [MinKbps,
+// MaxKbps]. It is lowered to that when that is a tenth or more below the
+// target, at most once every LowerEvery, and raised towards it (by a tenth
+// at least, up to MaxKbps, at most doubling) RaiseAfter after the last
+// change at the soonest. The backlog still lowers the target as above (a
+// session that cannot keep up for another reason); without an estimate
+// (RTMP, SRT, or no congestion feedback) the rules above alone apply.
 type ABR struct {
 	// MaxKbps is the configured bitrate, MinKbps the floor.
 	MaxKbps, MinKbps int
@@ -35,6 +46,13 @@ type ABR struct {
 	// Window is the span the send rate is measured over (6 s; a rate
 	// needs half of it).
 	Window time.Duration
+	// EstimateShare is the share of the link's estimate the video takes
+	// (0.9). The estimate counts everything sent: the audio (64 to 320
+	// kbit/s, 128 by default: 5 % of the default 2500), RTP, SRTP and
+	// UDP headers (about 4 % of 1200-byte packets) and retransmissions;
+	// the tenth left covers the default audio and the headers, and
+	// leaves the congestion controller room to see the link has more.
+	EstimateShare float64
 
 	target  int
 	samples [ringLen]rateSample // a ring of looks, newest at next-1
@@ -60,7 +78,8 @@ var raiseBy = [...]float64{1.25, 1.75, 2}
 // NewABR starts at maxKbps; minKbps is the floor (at most maxKbps).
 func NewABR(maxKbps, minKbps int) *ABR {
 	return &ABR{MaxKbps: maxKbps, MinKbps: min(minKbps, maxKbps), HighBacklog: time.Second, LowBacklog: 200 * time.Millisecond,
-		LowerEvery: 2 * time.Second, RaiseAfter: 8 * time.Second, LowerTo: 0.85, Window: 6 * time.Second, target: maxKbps}
+		LowerEvery: 2 * time.Second, RaiseAfter: 8 * time.Second, LowerTo: 0.85, Window: 6 * time.Second,
+		EstimateShare: 0.9, target: maxKbps}
 }
 
 // Target is the current target in kbit/s.
@@ -81,6 +100,8 @@ func (a *ABR) Update(now time.Time, l Link) (kbps int, changed bool) {
 	switch {
 	case full || l.Backlog > a.HighBacklog:
 		return a.lower(now, l.Backlog, full)
+	case l.EstimateKbps > 0:
+		return a.follow(now, l.EstimateKbps)
 	case a.target < a.MaxKbps && now.Sub(a.busy) >= a.RaiseAfter && now.Sub(a.changed) >= a.RaiseAfter:
 		f := raiseBy[min(a.step, len(raiseBy)-1)]
 		a.step++
@@ -109,6 +130,25 @@ func (a *ABR) lower(now time.Time, backlog time.Duration, full bool) (int, bool)
 	return a.set(now, to)
 }
 
+// follow moves the target towards EstimateShare of the link's estimate
+// (see ABR): down at once when that is a tenth lower or more (LowerEvery
+// after the last lowering), up by a tenth or more or to MaxKbps, at most
+// doubling, once the backlog was low and the target unchanged for
+// RaiseAfter.
+func (a *ABR) follow(now time.Time, estimateKbps int) (int, bool) {
+	want := min(max(int(float64(estimateKbps)*a.EstimateShare), a.MinKbps), a.MaxKbps)
+	switch {
+	case want*10 <= a.target*9 && now.Sub(a.lowered) >= a.LowerEvery:
+		a.lowered, a.step = now, 0
+		return a.set(now, want)
+	case want > a.target && (want*10 >= a.target*11 || want == a.MaxKbps) &&
+		now.Sub(a.busy) >= a.RaiseAfter && now.Sub(a.changed) >= a.RaiseAfter:
+		return a.set(now, min(want, 2*a.target))
+	}
+	return a.target, false
+}
+
+// set makes kbps the target, reporting whether that changed it.
 func (a *ABR) set(now time.Time, kbps int) (int, bool) {
 	if kbps == a.target {
 		return kbps, false

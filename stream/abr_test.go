@@ -1,9 +1,15 @@
 package stream
 
 import (
+	"context"
+	"fmt"
 	"math"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pitchbox/pitchbox/internal/backoff"
+	"github.com/pitchbox/pitchbox/internal/wait"
 )
 
 var abrEpoch = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
@@ -260,5 +266,178 @@ func TestABRRaising(t *testing.T) {
 	}
 	if next != len(want) {
 		t.Fatalf("%d raises", next)
+	}
+}
+
+// estimateLook is one Update at at with the session's estimate est and no
+// backlog.
+func estimateLook(a *ABR, at time.Duration, est int) (int, bool) {
+	return look(a, at, Link{EstimateKbps: est})
+}
+
+// TestABRFollowsAFallingEstimate: an estimate whose 90 % is within a
+// tenth of the target changes nothing; one that falls lowers the target
+// to 90 % of it at the next look, then again no sooner than 2 s later;
+// the floor holds, and a step of less than a tenth is not taken.
+func TestABRFollowsAFallingEstimate(t *testing.T) {
+	a := NewABR(3000, 600)
+	at := time.Duration(0)
+	for ; at < 10*time.Second; at += 500 * time.Millisecond {
+		if _, ch := estimateLook(a, at, 3100); ch { // 2790: less than a tenth below
+			t.Fatalf("changed at %v on an estimate of 3100", at)
+		}
+	}
+	if kbps, ch := estimateLook(a, at, 1000); !ch || kbps != 900 {
+		t.Fatalf("estimate 1000: %d (%v), want 900 at once", kbps, ch)
+	}
+	lowered := at
+	for at += 500 * time.Millisecond; at < lowered+2*time.Second; at += 500 * time.Millisecond {
+		if _, ch := estimateLook(a, at, 700); ch {
+			t.Fatalf("lowered again %v after the last lowering", at-lowered)
+		}
+	}
+	if kbps, ch := estimateLook(a, at, 700); !ch || kbps != 630 {
+		t.Fatalf("estimate 700, 2 s on: %d (%v), want 630", kbps, ch)
+	}
+	for i := range 40 {
+		at += 500 * time.Millisecond
+		if kbps, ch := estimateLook(a, at, 300); ch || kbps != 630 {
+			t.Fatalf("look %d, estimate 300: %d (%v), want 630 kept (the floor, 600, is less than a tenth lower)", i, kbps, ch)
+		}
+	}
+	b := NewABR(3000, 800)
+	if kbps, _ := estimateLook(b, 0, 300); kbps != 800 {
+		t.Fatalf("estimate 300, floor 800: %d", kbps)
+	}
+}
+
+// TestABRClimbsWithTheEstimate: once the estimate recovers the target
+// climbs in steps 8 s apart, doubling at most, to the configured bitrate
+// and not above it; gains of less than a tenth are not taken unless they
+// reach the configured bitrate.
+func TestABRClimbsWithTheEstimate(t *testing.T) {
+	a := NewABR(3000, 600)
+	estimateLook(a, 0, 3400)
+	if kbps, ch := estimateLook(a, 500*time.Millisecond, 700); !ch || kbps != 630 {
+		t.Fatalf("estimate 700: %d (%v)", kbps, ch)
+	}
+	type change struct {
+		at   time.Duration
+		kbps int
+	}
+	var got []change
+	for at := time.Second; at <= 60*time.Second; at += 500 * time.Millisecond {
+		if kbps, ch := estimateLook(a, at, 5000); ch {
+			got = append(got, change{at, kbps})
+		}
+	}
+	want := []change{{8500 * time.Millisecond, 1260}, {16500 * time.Millisecond, 2520}, {24500 * time.Millisecond, 3000}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("climbed %v, want %v", got, want)
+	}
+	b := NewABR(3000, 600)
+	estimateLook(b, 0, 2000) // 1800
+	for at := time.Second; at <= 30*time.Second; at += 500 * time.Millisecond {
+		if _, ch := estimateLook(b, at, 2150); ch { // 1935: less than a tenth more
+			t.Fatalf("raised at %v by less than a tenth", at)
+		}
+	}
+	c := NewABR(3000, 600)
+	estimateLook(c, 0, 3000)                                                   // 2700
+	if kbps, ch := estimateLook(c, 8*time.Second, 3400); !ch || kbps != 3000 { // 3060: capped
+		t.Fatalf("to the configured bitrate: %d (%v), want 3000", kbps, ch)
+	}
+}
+
+// TestABREstimateAndBacklog: with an estimate a backlog still lowers the
+// target and holds back raises; without one (0) the backlog rules alone
+// act, as for RTMP: an estimate that stops hands over to them.
+func TestABREstimateAndBacklog(t *testing.T) {
+	s := &sender{a: NewABR(3000, 600)}
+	if kbps, ch := s.until(3*time.Second, 1000, Link{Backlog: 3 * time.Second, EstimateKbps: 5000}); !ch || kbps != 1500 {
+		t.Fatalf("backlog with a high estimate: %d (%v), want 1500", kbps, ch)
+	}
+	s.until(4*time.Second, 1000, Link{Backlog: 300 * time.Millisecond, EstimateKbps: 5000})
+	if _, ch := s.until(11500*time.Millisecond, 1000, Link{EstimateKbps: 5000}); ch {
+		t.Fatal("raised within 8 s of a backlog")
+	}
+	if kbps, ch := s.until(12*time.Second, 1000, Link{EstimateKbps: 5000}); !ch || kbps != 3000 {
+		t.Fatalf("raise: %d (%v), want 3000", kbps, ch)
+	}
+	// The estimate goes: the backlog rules alone, as on RTMP.
+	r := &sender{a: NewABR(3000, 600)}
+	if kbps, ch := r.until(3*time.Second, 1000, Link{Backlog: 3 * time.Second}); !ch || kbps != 1500 {
+		t.Fatalf("no estimate: %d (%v), want 1500", kbps, ch)
+	}
+	e := &sender{a: NewABR(3000, 600)}
+	e.until(2*time.Second, 1000, Link{EstimateKbps: 1000})
+	if e.a.Target() != 900 {
+		t.Fatalf("estimate 1000: %d", e.a.Target())
+	}
+	e.until(10*time.Second, 1000, Link{})
+	if kbps := e.a.Target(); kbps != 1125 {
+		t.Fatalf("the estimate stopped: %d, want 1125 (a quarter more, the backlog rules' first raise)", kbps)
+	}
+}
+
+// estimating is a fake session with an estimate.
+type estimating struct {
+	*fakeSession
+	kbps atomic.Int64
+}
+
+func (s *estimating) EstimateKbps() int { return int(s.kbps.Load()) }
+
+// estimatingDest opens estimating sessions.
+type estimatingDest struct {
+	fakeDest
+	last atomic.Pointer[estimating]
+}
+
+func (d *estimatingDest) Open(ctx context.Context, h Header) (Session, error) {
+	s, err := d.fakeDest.Open(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	e := &estimating{fakeSession: s.(*fakeSession)}
+	e.kbps.Store(1234)
+	d.last.Store(e)
+	return e, nil
+}
+
+// TestPublisherLinkEstimate: Link carries the session's estimate while it
+// sends, and 0 once it ended or for a session without one; Link
+// allocates nothing.
+func TestPublisherLinkEstimate(t *testing.T) {
+	d := &estimatingDest{}
+	p := NewPublisher(d, Options{Logger: quiet, Backoff: backoff.Backoff{Min: time.Millisecond, Max: time.Millisecond}})
+	defer p.Close()
+	if l := p.Link(); l.EstimateKbps != 0 {
+		t.Fatalf("before a session: %+v", l)
+	}
+	p.Submit(videoPacket(0, true))
+	wait.For(t, 5*time.Second, "a session", func() bool { return p.Link().EstimateKbps == 1234 })
+	if a := testing.AllocsPerRun(100, func() { _ = p.Link() }); a > 0 {
+		t.Fatalf("Link: %v allocations", a)
+	}
+	s := d.last.Load()
+	s.kbps.Store(800)
+	if l := p.Link(); !l.Sending || l.EstimateKbps != 800 {
+		t.Fatalf("estimate 800: %+v", l)
+	}
+	close(s.done) // the session ends
+	wait.For(t, 5*time.Second, "the session gone", func() bool { return !p.Link().Sending })
+	if l := p.Link(); l.EstimateKbps != 0 {
+		t.Fatalf("after the session: %+v", l)
+	}
+	q := NewPublisher(&fakeDest{}, Options{Logger: quiet})
+	defer q.Close()
+	q.Submit(videoPacket(0, true))
+	wait.For(t, 5*time.Second, "a session", func() bool { return q.Link().Sending })
+	if l := q.Link(); l.EstimateKbps != 0 {
+		t.Fatalf("a session without an estimate: %+v", l)
+	}
+	if a := testing.AllocsPerRun(100, func() { _ = q.Link() }); a > 0 {
+		t.Fatalf("Link: %v allocations", a)
 	}
 }

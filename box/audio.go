@@ -217,6 +217,8 @@ func (m *mic) open(ctx context.Context) {
 		m.a.set("silence", m.lost)
 	case errors.Is(err, audio.ErrNoMicrophone) && m.a.cfg.Device == "auto":
 		m.a.set("silence", "no microphone found (looking again every 2 s)")
+	case m.a.opus:
+		m.a.set("silence", "no microphone: "+err.Error()+"; WHIP's Opus sound needs it at 48 kHz (looking again every 2 s)")
 	default:
 		m.a.set("silence", "no microphone: "+err.Error()+" (looking again every 2 s)")
 	}

@@ -2,6 +2,7 @@ package box
 
 import (
 	"context"
+	"net/http"
 	"path/filepath"
 	"time"
 
@@ -37,7 +38,15 @@ func makeDestination(cfg *config.Config, onOpen func(string)) (stream.Destinatio
 		if err != nil {
 			return nil, err
 		}
-		return &whip.WHIP{URL: out.URL, Token: tok}, nil
+		w := &whip.WHIP{URL: out.URL, Token: tok}
+		if out.CAFile != "" {
+			tc, err := stream.TLSFromCAFile(out.CAFile)
+			if err != nil {
+				return nil, &config.Error{Key: "output.ca_file", Msg: err.Error()}
+			}
+			w.Client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: tc}}
+		}
+		return w, nil
 	}
 	u, err := cfg.StreamURL()
 	if err != nil {
@@ -77,5 +86,9 @@ func (b *Box) ProbeDestination(ctx context.Context) control.Probe {
 	if err := r.Probe(ctx); err != nil {
 		return control.Probe{Message: err.Error(), Rejected: stream.IsRejected(err)}
 	}
-	return control.Probe{OK: true, Message: "connected to " + r.String() + " and the stream key was accepted"}
+	what := "the stream key"
+	if cfg.Output.Protocol() == config.ProtoWHIP {
+		what = "the token"
+	}
+	return control.Probe{OK: true, Message: "connected to " + r.String() + " and " + what + " was accepted"}
 }

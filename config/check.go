@@ -222,6 +222,9 @@ func (c *Config) validateWHIP(bad func(string, string, ...any)) (es []*Error) {
 	if w, h := c.Camera.Width, c.Camera.Height; max(w, h) > whipMaxLong || min(w, h) > whipMaxShort {
 		bad("camera.width", "%dx%d is too large for WHIP (allowed: up to %dx%d, either way round: the limit of IVS real-time stages)", w, h, whipMaxLong, whipMaxShort)
 	}
+	if c.Camera.FPS > 30 {
+		bad("camera.fps", "%d is not allowed with WHIP (allowed: up to 30: WebRTC's constrained baseline level 3.1 stops at 720p30)", c.Camera.FPS)
+	}
 	if k := c.Encoder.KeyframeSeconds; k < 1 || k > 2 {
 		bad("encoder.keyframe_seconds", "%d is not allowed with WHIP (allowed: 1 or 2: IVS real-time stages cut the stream otherwise)", k)
 	}

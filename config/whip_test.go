@@ -32,6 +32,7 @@ func TestOutputWHIP(t *testing.T) {
 		"[output]\nurl = \"rtmps://x.global-contribute.live-video.net:443/app/\"\nwhip_token = \"t0k\"\n": "only used with a WHIP URL",
 		"[output]\nurl = \"https://global.whip.live-video.net\"\n[camera]\nwidth = 1920\nheight = 1080\n": "too large for WHIP",
 		"[output]\nurl = \"https://global.whip.live-video.net\"\n[encoder]\nkeyframe_seconds = 4\n":       "allowed: 1 or 2",
+		"[output]\nurl = \"https://global.whip.live-video.net\"\n[camera]\nfps = 60\n":                    "up to 30",
 		"[output]\nurl = \"https://user:pw@whip.example/\"\n":                                             "must not hold a user",
 	} {
 		_, err := Parse("t.toml", []byte(cfg))

@@ -162,7 +162,9 @@ func checkWHIPAudio(t *testing.T, ogg string) {
 		t.Fatal(err)
 	}
 	pcm := make([]int16, len(out)/2)
-	_ = binary.Read(bytes.NewReader(out), binary.LittleEndian, pcm)
+	if err := binary.Read(bytes.NewReader(out), binary.LittleEndian, pcm); err != nil {
+		t.Fatal(err)
+	}
 	peak := 0.0
 	for _, v := range pcm {
 		peak = math.Max(peak, math.Abs(float64(v)))

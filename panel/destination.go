@@ -116,6 +116,29 @@ func isWHIP(u string) bool {
 // isSRT reports whether u is an SRT URL, whose query holds secrets.
 func isSRT(u string) bool { return strings.HasPrefix(strings.ToLower(u), "srt://") }
 
+// maskURL is u as the panel shows it: an SRT URL's passphrase and stream
+// id, and a WHIP URL's query (which may hold a key), masked.
+func maskURL(u string) string {
+	switch {
+	case isSRT(u):
+		return srturl.Redact(u)
+	case isWHIP(u):
+		if base, q, ok := strings.Cut(u, "?"); ok && q != "" {
+			return base + "?" + Mask
+		}
+	}
+	return u
+}
+
+// unmaskURL is the URL to keep when sent back: the current one when sent
+// is its masked form, else sent.
+func unmaskURL(sent, cur string) string {
+	if m := maskURL(cur); m != cur && sent == m {
+		return cur
+	}
+	return sent
+}
+
 // splitKey splits a stream key off the end of an RTMP(S) URL: the last
 // path segment after the application (rtmps://HOST:443/app/KEY), when it
 // looks like an IVS key (sk_…), the server is IVS's, or no key was given
@@ -156,9 +179,7 @@ func (s settingsAPI) putDestination(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	restarted, err := apply(s, func(c *config.Config) error {
-		if !(isSRT(c.Output.URL) && in.URL == srturl.Redact(c.Output.URL)) {
-			c.Output.URL = in.URL // else the form sent back the masked SRT URL: keep it
-		}
+		c.Output.URL = unmaskURL(in.URL, c.Output.URL) // a masked URL sent back keeps the real one
 		switch {
 		case in.Key == "" || in.Key == Mask:
 		case isWHIP(c.Output.URL):

@@ -19,7 +19,6 @@ import (
 	"github.com/pitchbox/pitchbox/config"
 	"github.com/pitchbox/pitchbox/control"
 	"github.com/pitchbox/pitchbox/ivs"
-	"github.com/pitchbox/pitchbox/stream/srturl"
 )
 
 // Settings is what the setup endpoints need; a Controller that also
@@ -623,9 +622,7 @@ type DestinationView struct {
 func destinationView(c *config.Config) DestinationView {
 	var v DestinationView
 	v.URL = c.Output.URL
-	if isSRT(v.URL) {
-		v.URL = srturl.Redact(v.URL) // the passphrase and stream id stay on the box
-	}
+	v.URL = maskURL(v.URL) // secrets in the URL stay on the box
 	if k, err := c.Output.Key(); err == nil && k != "" {
 		v.StreamKeySet, v.StreamKey = true, Mask
 	}
@@ -650,9 +647,7 @@ func configMap(c *config.Config) (map[string]any, error) {
 	if c.Output.WHIPToken != "" {
 		c.Output.WHIPToken = Mask
 	}
-	if isSRT(c.Output.URL) {
-		c.Output.URL = srturl.Redact(c.Output.URL)
-	}
+	c.Output.URL = maskURL(c.Output.URL)
 	if err := toml.NewEncoder(&b).Encode(c); err != nil {
 		return nil, err
 	}
@@ -691,8 +686,8 @@ func unmask(out map[string]any, cur config.Output) {
 	if out["whip_token"] == Mask {
 		out["whip_token"] = cur.WHIPToken
 	}
-	if u, ok := out["url"].(string); ok && isSRT(cur.URL) && u == srturl.Redact(cur.URL) {
-		out["url"] = cur.URL
+	if u, ok := out["url"].(string); ok {
+		out["url"] = unmaskURL(u, cur.URL)
 	}
 }
 

@@ -54,6 +54,20 @@ func TestWHIPDestination(t *testing.T) {
 	if got, _ := r.b.Config().Output.Token(); got != "" {
 		t.Error("the token followed the URL to another server")
 	}
+	// A WHIP URL's query may hold a key: masked, and kept when sent back.
+	const keyed = "https://whip.other.example/pub?k=SECRETQUERY"
+	if code, body := r.do("PUT", "/api/destination", map[string]string{"url": keyed, "stream_key": tok}, true, r.csrf); code != 200 {
+		t.Fatalf("set a WHIP URL with a query: %d %s", code, body)
+	}
+	_, dest = r.do("GET", "/api/destination", nil, true, "")
+	_, cfg = r.do("GET", "/api/config", nil, true, "")
+	if strings.Contains(dest+cfg, "SECRETQUERY") {
+		t.Errorf("a view shows the WHIP URL's query: %s %s", dest, cfg)
+	}
+	json.Unmarshal([]byte(cfg), &m)
+	if code, body := r.do("PUT", "/api/config", m, true, r.csrf); code != 200 || r.b.Config().Output.URL != keyed {
+		t.Fatalf("the masked WHIP URL sent back: %d %s; url now %q", code, body, r.b.Config().Output.URL)
+	}
 	// SRT: passphrase and stream id masked in the config view, kept when
 	// the masked URL comes back.
 	const srtURL = "srt://127.0.0.1:9000?streamid=sk_HIDDEN&passphrase=hiddenPASS0123"

@@ -1,0 +1,54 @@
+package box
+
+import (
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/pitchbox/pitchbox/audio/opus"
+	"github.com/pitchbox/pitchbox/config"
+)
+
+// TestAudioForWHIP: over WHIP the sound is Opus at 48 kHz whatever
+// audio.rate says, with no AAC config; otherwise AAC at the configured
+// rate. Muted, the Opus track is the constant silent one.
+func TestAudioForWHIP(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg := config.Audio{Device: "syncbeep", Rate: 44100, Channels: 2, BitrateKbps: 64}
+	a := newAudioPath(cfg, true, log)
+	defer a.close()
+	if _, ok := a.enc.(*opus.Encoder); !ok || a.cfg.Rate != 48000 || a.asc != nil || a.enc.FrameSize() != 960 {
+		t.Fatalf("WHIP: encoder %T at %d Hz, frame %d, asc %x; want Opus at 48000 Hz, 960, none", a.enc, a.cfg.Rate, a.enc.FrameSize(), a.asc)
+	}
+	b := newAudioPath(cfg, false, log)
+	defer b.close()
+	if _, ok := b.enc.(*opus.Encoder); ok || b.cfg.Rate != 44100 || len(b.asc) == 0 {
+		t.Fatalf("RTMP: encoder %T at %d Hz, asc %x; want AAC at 44100 Hz with its config", b.enc, b.cfg.Rate, b.asc)
+	}
+	cfg.Mute = true
+	m := newAudioPath(cfg, true, log)
+	if !m.constant() || !m.opus || !strings.Contains(m.status().SilentReason, "muted") {
+		t.Fatalf("muted over WHIP: constant %v opus %v reason %q", m.constant(), m.opus, m.status().SilentReason)
+	}
+}
+
+// TestWHIPSizeCheck: a camera that gives more than 720p is refused for
+// WHIP with the limit named, and allowed for RTMP.
+func TestWHIPSizeCheck(t *testing.T) {
+	c := config.Defaults()
+	c.Output.URL = "https://global.whip.live-video.net"
+	for _, s := range []struct {
+		w, h int
+		ok   bool
+	}{{1280, 720, true}, {720, 1280, true}, {1920, 1080, false}, {1280, 960, false}} {
+		err := checkWHIPSize(c, s.w, s.h)
+		if (err == nil) != s.ok || (err != nil && (!config.IsInvalid(err) || !strings.Contains(err.Error(), "1280x720"))) {
+			t.Errorf("%dx%d: %v", s.w, s.h, err)
+		}
+	}
+	c.Output.URL = "rtmps://x.global-contribute.live-video.net:443/app/"
+	if err := checkWHIPSize(c, 1920, 1080); err != nil {
+		t.Errorf("RTMP at 1080p: %v", err)
+	}
+}

@@ -45,10 +45,14 @@ func explainRejected(msg, service string) string {
 		return "Recordings cannot be written (check the recordings folder)"
 	case strings.Contains(msg, "passphrase"):
 		return service + " refused the SRT passphrase"
-	case strings.Contains(msg, "wants a token"):
+	case strings.Contains(msg, "wants a token and none is set"):
 		return service + " needs a token (the stage's participant token) and none is set"
-	case strings.Contains(msg, "the token"):
+	case strings.Contains(msg, "refused the token ("):
 		return service + " refused the token (is the stage's participant token still valid?)"
+	case strings.Contains(msg, "an insecure URL"):
+		return service + " sent the box to an address it does not trust with the token"
+	case strings.Contains(msg, "refused the stream's offer"), strings.Contains(msg, "answer cannot be used"):
+		return service + " cannot take the stream's video or sound format"
 	case strings.Contains(msg, "ended by the server"):
 		return service + " ended the stream"
 	case strings.Contains(msg, "createStream refused"):

@@ -35,6 +35,8 @@ func TestExplain(t *testing.T) {
 		{&RejectedError{Reason: "srt: the listener refused the passphrase (SRT_REJ_BADSECRET)"}, "IVS", "IVS refused the SRT passphrase"},
 		{&RejectedError{Reason: "the WHIP server refused the token (HTTP 401 Unauthorized)"}, "IVS", "IVS refused the token"},
 		{&RejectedError{Reason: "the WHIP server wants a token and none is set (HTTP 401 Unauthorized)"}, "The server", "The server needs a token"},
+		{&RejectedError{Reason: "the WHIP server redirects to an insecure URL, http://x/: the token is not sent there"}, "IVS", "IVS sent the box to an address it does not trust"},
+		{&RejectedError{Reason: "the WHIP server refused the stream's offer (HTTP 400 Bad Request)"}, "IVS", "IVS cannot take the stream's video or sound format"},
 		{&RejectedError{Reason: "cannot create recording: permission denied"}, "The server", "Recordings cannot be written"},
 		{fmt.Errorf("stream: cannot reach: %w", refused), "The server", "The server is not accepting connections"},
 		{&net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "x.invalid", IsNotFound: true}}, "IVS", "Cannot find IVS: is the box connected to the internet?"},

@@ -121,8 +121,9 @@ func StartWHIP(t testing.TB, opts WHIPOptions) *WHIPServer {
 }
 
 // whipServerAPI takes H.264 (constrained baseline, packetization-mode
-// 1) and Opus, answers NACKs and sends receiver reports, all sessions on
-// one UDP port (mux, on 127.0.0.1).
+// 1) and Opus, answers NACKs and sends receiver reports and transport-wide
+// congestion control feedback (as IVS does: the publisher's congestion
+// controller needs it), all sessions on one UDP port (mux, on 127.0.0.1).
 func whipServerAPI(mux ice.UDPMux) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	codecs := []struct {
@@ -144,6 +145,9 @@ func whipServerAPI(mux ice.UDPMux) (*webrtc.API, error) {
 		return nil, err
 	}
 	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureTWCCSender(m, ir); err != nil {
 		return nil, err
 	}
 	var se webrtc.SettingEngine
@@ -408,21 +412,42 @@ func (s *WHIPServer) end(ss *whipSession) {
 // notices after its ICE timeouts.
 func (s *WHIPServer) Silence() { s.udp.on.Store(true) }
 
-// silencer is the server's UDP socket; on, it drops every datagram.
+// Throttle makes the path from the publishers a bottleneck of kbps kbit/s
+// (all sessions together): RTP and RTCP beyond the rate are dropped, as a
+// congested link drops them, with a burst of 100 ms of the rate let
+// through. ICE and DTLS always pass (they are small; ICE must not fail).
+// 0 lifts the limit.
+func (s *WHIPServer) Throttle(kbps int) { s.udp.throttle(kbps) }
+
+// silencer is the server's UDP socket; on, it drops every datagram;
+// throttled, the media beyond a rate.
 type silencer struct {
 	net.PacketConn
 	on atomic.Bool
+
+	limited atomic.Bool // kbps > 0
+	mu      sync.Mutex
+	kbps    int       // the rate; 0: none
+	tokens  float64   // bytes that may pass now, at most burst
+	filled  time.Time // when tokens was last filled
 }
 
-// ReadFrom discards datagrams while on, without allocating: a benchmark
-// in this process then counts the publisher's allocations only.
+// ReadFrom discards datagrams while on, and those beyond the throttle,
+// without allocating: a benchmark in this process then counts the
+// publisher's allocations only.
 func (c *silencer) ReadFrom(p []byte) (int, net.Addr, error) {
-	for c.on.Load() {
-		if _, _, err := c.PacketConn.(*net.UDPConn).ReadFromUDPAddrPort(p); err != nil {
+	for {
+		if !c.on.Load() && !c.limited.Load() {
+			return c.PacketConn.ReadFrom(p)
+		}
+		n, from, err := c.PacketConn.(*net.UDPConn).ReadFromUDPAddrPort(p)
+		if err != nil {
 			return 0, nil, err
 		}
+		if !c.on.Load() && c.admit(p[:n]) {
+			return n, net.UDPAddrFromAddrPort(from), nil
+		}
 	}
-	return c.PacketConn.ReadFrom(p)
 }
 
 func (c *silencer) WriteTo(p []byte, a net.Addr) (int, error) {
@@ -430,6 +455,40 @@ func (c *silencer) WriteTo(p []byte, a net.Addr) (int, error) {
 		return len(p), nil
 	}
 	return c.PacketConn.WriteTo(p, a)
+}
+
+// throttle sets the rate (0: none), starting with a full bucket.
+func (c *silencer) throttle(kbps int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.kbps, c.filled = max(kbps, 0), time.Now()
+	c.tokens = c.burst()
+	c.limited.Store(c.kbps > 0)
+}
+
+// burst is the most the bucket holds: 100 ms of the rate.
+func (c *silencer) burst() float64 { return float64(c.kbps) * 1000 / 8 / 10 }
+
+// admit reports whether datagram b passes the throttle, taking its bytes
+// from the bucket: a token bucket filled at the rate. RTP and RTCP (RFC
+// 7983: first byte 128 to 191) are throttled, ICE and DTLS pass.
+func (c *silencer) admit(b []byte) bool {
+	if len(b) == 0 || b[0] < 128 || b[0] > 191 {
+		return true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.kbps == 0 {
+		return true
+	}
+	now := time.Now()
+	c.tokens = min(c.burst(), c.tokens+now.Sub(c.filled).Seconds()*float64(c.kbps)*1000/8)
+	c.filled = now
+	if c.tokens < float64(len(b)) {
+		return false
+	}
+	c.tokens -= float64(len(b))
+	return true
 }
 
 // Hangup ends every session as a server that ends them does: it closes

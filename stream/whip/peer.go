@@ -41,11 +41,12 @@ var (
 	}
 )
 
-// newAPI is a pion API offering H.264 and Opus only, with NACK
-// retransmission (Wi-Fi loses packets) and RTCP sender reports (which
-// let the receiver sync audio to video). For a server on this machine it
-// gathers loopback candidates only.
-func newAPI(loopback bool) (*webrtc.API, error) {
+// newAPI is a pion API offering H.264 and Opus only, with congestion
+// control (b, see bwe.register), NACK retransmission (Wi-Fi loses
+// packets) and RTCP sender reports (which let the receiver sync audio to
+// video). For a server on this machine it gathers loopback candidates
+// only. Each session has its own API, so b serves one PeerConnection.
+func newAPI(loopback bool, b *bwe) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterCodec(h264Codec, webrtc.RTPCodecTypeVideo); err != nil {
 		return nil, err
@@ -54,6 +55,9 @@ func newAPI(loopback bool) (*webrtc.API, error) {
 		return nil, err
 	}
 	ir := &interceptor.Registry{}
+	if err := b.register(m, ir); err != nil {
+		return nil, err
+	}
 	if err := webrtc.ConfigureNack(m, ir); err != nil {
 		return nil, err
 	}

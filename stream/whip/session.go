@@ -22,6 +22,9 @@ const (
 	firstAudioDuration = 20 * time.Millisecond
 )
 
+// A session reports its link's estimate to the ABR.
+var _ stream.Estimator = (*session)(nil)
+
 // errClosed is Err after Close.
 var errClosed = errors.New("whip: closed")
 
@@ -32,6 +35,7 @@ type session struct {
 	video, audio *webrtc.TrackLocalStaticSample
 	sig          signal
 	resource     *url.URL // nil until the answer, or when the server gave none
+	bwe          *bwe     // the congestion controller
 
 	// Owned by the writers: WriteVideo and WriteAudio may run at the same
 	// time, each from one goroutine.
@@ -51,8 +55,10 @@ type session struct {
 
 // newSession builds the PeerConnection, POSTs its offer to u and applies
 // the answer. The media connection is not up yet: see connect.
-func newSession(ctx context.Context, u *url.URL, token string, client *http.Client) (*session, error) {
-	api, err := newAPI(isLoopback(u.Hostname()))
+// startKbps is where its congestion controller starts.
+func newSession(ctx context.Context, u *url.URL, token string, client *http.Client, startKbps int) (*session, error) {
+	b := &bwe{startKbps: startKbps}
+	api, err := newAPI(isLoopback(u.Hostname()), b)
 	if err != nil {
 		return nil, fmt.Errorf("whip: %w", err)
 	}
@@ -60,7 +66,7 @@ func newSession(ctx context.Context, u *url.URL, token string, client *http.Clie
 	if err != nil {
 		return nil, fmt.Errorf("whip: %w", err)
 	}
-	s := &session{pc: pc, sig: signal{client: client, token: token},
+	s := &session{pc: pc, sig: signal{client: client, token: token}, bwe: b,
 		connected: make(chan struct{}), done: make(chan struct{})}
 	pc.OnConnectionStateChange(func(webrtc.PeerConnectionState) { s.stateChanged() })
 	if err := s.addTracks(); err != nil {
@@ -207,6 +213,13 @@ func step(last *time.Duration, seen *bool, ts, first time.Duration) time.Duratio
 	*last, *seen = ts, true
 	return d
 }
+
+// EstimateKbps implements stream.Estimator: what GCC estimates the link
+// to the server carries, in kbit/s, from the server's TWCC feedback; 0
+// before the first feedback, and when none came for the last 2 s (a
+// server that sends none). It allocates nothing, and is safe to call at
+// any time, after Close too.
+func (s *session) EstimateKbps() int { return s.bwe.kbps() }
 
 // Done implements stream.Session: closed when the connection fails (the
 // caller then opens a new session, with a new POST) and on Close.

@@ -47,6 +47,10 @@ type WHIP struct {
 	// Client makes the HTTP requests; nil: one with sensible timeouts. Its
 	// own redirect policy is overridden: Open follows redirects itself.
 	Client *http.Client
+	// StartKbps is where each session's estimate of its link starts: the
+	// encoder's bitrate, so that the adaptive bitrate changes nothing
+	// until the link says otherwise. 0: 2500 kbit/s, the box's default.
+	StartKbps int
 }
 
 // String implements stream.Destination: the URL with its user, query
@@ -61,7 +65,7 @@ func (d *WHIP) Open(ctx context.Context, _ stream.Header) (stream.Session, error
 	if err != nil {
 		return nil, err
 	}
-	s, err := newSession(ctx, u, d.Token, d.client())
+	s, err := newSession(ctx, u, d.Token, d.client(), d.startKbps())
 	if err != nil {
 		return nil, err
 	}
@@ -79,11 +83,19 @@ func (d *WHIP) Probe(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := newSession(ctx, u, d.Token, d.client())
+	s, err := newSession(ctx, u, d.Token, d.client(), d.startKbps())
 	if err != nil {
 		return err
 	}
 	return s.Close()
+}
+
+// startKbps is StartKbps, or its default, within the estimate's bounds.
+func (d *WHIP) startKbps() int {
+	if d.StartKbps <= 0 {
+		return defaultStartKbps
+	}
+	return min(max(d.StartKbps, minEstimateKbps), maxEstimateKbps)
 }
 
 // defaultClient is used when WHIP.Client is nil.

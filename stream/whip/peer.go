@@ -2,11 +2,13 @@ package whip
 
 import (
 	"context"
+	"io"
 	"net"
 	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/logging"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -65,6 +67,9 @@ func newAPI(loopback bool, b *bwe) (*webrtc.API, error) {
 		return nil, err
 	}
 	var se webrtc.SettingEngine
+	// pion logs to stderr past the box's log; the session reports what
+	// matters (its end and why) itself.
+	se.LoggerFactory = &logging.DefaultLoggerFactory{Writer: io.Discard, DefaultLogLevel: logging.LogLevelDisabled}
 	se.SetICETimeouts(iceDisconnected, iceFailed, iceKeepalive)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	if loopback {

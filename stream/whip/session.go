@@ -66,7 +66,7 @@ func newSession(ctx context.Context, u *url.URL, token string, client *http.Clie
 	if err != nil {
 		return nil, fmt.Errorf("whip: %w", err)
 	}
-	s := &session{pc: pc, sig: signal{client: client, token: token}, bwe: b,
+	s := &session{pc: pc, sig: signal{client: client, token: token, origin: u}, bwe: b,
 		connected: make(chan struct{}), done: make(chan struct{})}
 	pc.OnConnectionStateChange(func(webrtc.PeerConnectionState) { s.stateChanged() })
 	if err := s.addTracks(); err != nil {

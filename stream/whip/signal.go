@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/pitchbox/pitchbox/stream"
+	"golang.org/x/net/publicsuffix"
 )
 
 // maxRedirects is how many 307/308 redirects one POST follows.
@@ -25,6 +27,10 @@ const maxAnswer = 64 << 10
 type signal struct {
 	client *http.Client
 	token  string
+	// origin is the configured URL: the token goes only to its host, and
+	// to hosts in the same domain it redirects to (IVS's global endpoint
+	// sends publishers to regional ones under live-video.net).
+	origin *url.URL
 }
 
 // post sends the offer to u, following 307 and 308 redirects with the
@@ -83,11 +89,30 @@ func (g *signal) location(u *url.URL, resp *http.Response, what string) (*url.UR
 	if next.User != nil {
 		return nil, fmt.Errorf("whip: %s %s a URL with a user or password", g.show(u), what)
 	}
-	if err := checkScheme(next); err != nil {
+	if err := checkScheme(next); err != nil || (next.Scheme == "http" && g.origin.Scheme != "http") {
 		return nil, &stream.RejectedError{Reason: "the WHIP server " + what + " an insecure URL, " +
 			g.show(next) + ": the token is not sent there"}
 	}
+	if !sameSite(g.origin.Hostname(), next.Hostname()) {
+		return nil, &stream.RejectedError{Reason: "the WHIP server " + what + " " + g.show(next) +
+			", outside " + g.origin.Hostname() + "'s domain: the token is not sent there"}
+	}
 	return next, nil
+}
+
+// sameSite reports whether the token given for host a may go to host b:
+// the same host, two loopback hosts, or two names under the same
+// registrable domain (public suffix plus one label).
+func sameSite(a, b string) bool {
+	if strings.EqualFold(a, b) || (isLoopback(a) && isLoopback(b)) {
+		return true
+	}
+	if net.ParseIP(a) != nil || net.ParseIP(b) != nil {
+		return false
+	}
+	da, err1 := publicsuffix.EffectiveTLDPlusOne(strings.ToLower(a))
+	db, err2 := publicsuffix.EffectiveTLDPlusOne(strings.ToLower(b))
+	return err1 == nil && err2 == nil && da == db
 }
 
 // do makes one request with the bearer token. A network error names the

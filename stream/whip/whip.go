@@ -172,8 +172,11 @@ func redact(raw, token string) string {
 	if u.RawQuery != "" {
 		params := strings.Split(u.RawQuery, "&")
 		for i, p := range params {
-			name, _, _ := strings.Cut(p, "=")
-			params[i] = name + "=****"
+			if name, _, ok := strings.Cut(p, "="); ok {
+				params[i] = name + "=****"
+			} else {
+				params[i] = "****" // a bare value may be a key
+			}
 		}
 		s += "?" + strings.Join(params, "&")
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -52,9 +53,9 @@ func noSecret(t *testing.T, s string) {
 // HTTP 401 and never showing the token.
 func TestRefusedToken(t *testing.T) {
 	srv := harness.StartWHIP(t, harness.WHIPOptions{Token: "the-right-token"})
-	for _, c := range []struct{ name, token, want string }{
-		{"none", "", "wants a token and none is set (HTTP 401)"},
-		{"wrong", testToken, "refused the token (HTTP 401)"},
+	for _, c := range []struct{ name, token, want, explained string }{
+		{"none", "", "wants a token and none is set (HTTP 401)", "IVS needs a token (the stage's participant token) and none is set"},
+		{"wrong", testToken, "refused the token (HTTP 401)", "IVS refused the token (is the stage's participant token still valid?)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := (&WHIP{URL: srv.URL, Token: c.token}).Open(context.Background(), stream.Header{})
@@ -62,8 +63,8 @@ func TestRefusedToken(t *testing.T) {
 				t.Fatalf("%v: want a RejectedError saying %q", err, c.want)
 			}
 			noSecret(t, err.Error())
-			if got := stream.Explain(err, "IVS"); got != "IVS refused the stream key" {
-				t.Errorf("explained as %q", got)
+			if got := stream.Explain(err, "IVS"); got != c.explained {
+				t.Errorf("explained as %q, want %q", got, c.explained)
 			}
 		})
 	}
@@ -211,6 +212,34 @@ func TestInsecureURLs(t *testing.T) {
 	}
 }
 
+// TestTokenStaysInItsDomain: the token follows a redirect only within
+// the configured host's domain (IVS's global endpoint to a regional one),
+// and never from a remote server to plain http on this machine.
+func TestTokenStaysInItsDomain(t *testing.T) {
+	for _, c := range []struct {
+		from, to string
+		ok       bool
+	}{
+		{"https://global.whip.live-video.net/", "https://pdx-1.whip.live-video.net/whip/x", true},
+		{"https://global.whip.live-video.net/", "https://whip.attacker.example/steal", false},
+		{"https://whip.shop.co.uk/", "https://other.co.uk/", false},
+		{"https://global.whip.live-video.net/", "http://127.0.0.1:1/steal", false},
+		{"https://203.0.113.5/whip", "https://203.0.113.6/whip", false},
+		{"http://127.0.0.1:8080/whip", "http://localhost:9090/whip", true},
+	} {
+		from, _ := url.Parse(c.from)
+		g := &signal{token: testToken, origin: from}
+		resp := &http.Response{StatusCode: http.StatusTemporaryRedirect, Header: http.Header{"Location": {c.to}}}
+		_, err := g.location(from, resp, "redirected")
+		if (err == nil) != c.ok {
+			t.Errorf("%s → %s: %v, want allowed %v", c.from, c.to, err, c.ok)
+		}
+		if err != nil && (!stream.IsRejected(err) || !strings.Contains(err.Error(), "the token is not sent there")) {
+			t.Errorf("%s → %s: %v: want a RejectedError saying the token stays", c.from, c.to, err)
+		}
+	}
+}
+
 // TestString masks the token, user, and query values.
 func TestString(t *testing.T) {
 	for _, c := range []struct{ url, want string }{
@@ -219,6 +248,7 @@ func TestString(t *testing.T) {
 		{"https://me:" + testToken + "@whip.example/whip", "https://****@whip.example/whip"},
 		{"https://whip.example/" + testToken + "/publish", "https://whip.example/****/publish"},
 		{"https://whip.example/%zz" + testToken, "(invalid URL)"},
+		{"https://whip.example/pub?s3cr3tstreamkey", "https://whip.example/pub?****"},
 	} {
 		d := &WHIP{URL: c.url, Token: testToken}
 		if got := d.String(); got != c.want {

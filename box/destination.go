@@ -38,7 +38,7 @@ func makeDestination(cfg *config.Config, onOpen func(string)) (stream.Destinatio
 		if err != nil {
 			return nil, err
 		}
-		w := &whip.WHIP{URL: out.URL, Token: tok}
+		w := &whip.WHIP{URL: out.URL, Token: tok, StartKbps: cfg.Encoder.BitrateKbps}
 		if out.CAFile != "" {
 			tc, err := stream.TLSFromCAFile(out.CAFile)
 			if err != nil {

@@ -35,7 +35,8 @@ type Destination interface {
 // Session is one open connection or file.
 type Session interface {
 	// WriteVideo sends an H.264 access unit (Annex B) stamped ts from the
-	// start of the session; WriteAudio one AAC frame.
+	// start of the session; WriteAudio one audio frame: AAC, or Opus for
+	// WHIP (the box encodes what its destination takes).
 	WriteVideo(p *encode.Packet, ts time.Duration) error
 	WriteAudio(p *encode.Packet, ts time.Duration) error
 	// Done is closed when the peer ends the session.

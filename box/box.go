@@ -191,8 +191,8 @@ func (b *Box) rebuild(ctx context.Context) bool {
 			b.install(p)
 			return true
 		}
-		if b.set.rollback(err, b.log) {
-			continue // the last good settings, at once
+		if b.set.rollback(cfg, err, b.log) {
+			continue // the last good settings, or newer ones, at once
 		}
 		b.log.Error("box: the pipeline cannot start; trying again", "err", err)
 		if !b.opt.sleep(ctx, b.opt.pause.Next()) {

@@ -35,12 +35,18 @@ func (s *settings) worked(cfg *config.Config) {
 	s.mu.Unlock()
 }
 
-// rollback goes back to the last settings that worked after err, saving
-// them once. It reports false when the current settings are those
-// already: there is nothing to go back to.
-func (s *settings) rollback(err error, log *slog.Logger) bool {
+// rollback goes back to the last settings that worked after failed did
+// not start, saving them once. It reports true when the pipeline should
+// be built again at once: after going back, or when newer settings came
+// while failed was being built (they are tried, not undone for an older
+// change's fault). It reports false when the current settings are the
+// good ones already: there is nothing to go back to.
+func (s *settings) rollback(failed *config.Config, err error, log *slog.Logger) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.cfg != failed {
+		return true
+	}
 	if s.cfg == s.good {
 		return false
 	}

@@ -1,6 +1,7 @@
 package box
 
 import (
+	"errors"
 	"io"
 	"log/slog"
 	"strings"
@@ -50,5 +51,23 @@ func TestWHIPSizeCheck(t *testing.T) {
 	c.Output.URL = "rtmps://x.global-contribute.live-video.net:443/app/"
 	if err := checkWHIPSize(c, 1920, 1080); err != nil {
 		t.Errorf("RTMP at 1080p: %v", err)
+	}
+}
+
+// TestRollbackOnlyUndoesTheFailedSettings: a build of older settings
+// that fails while newer ones were saved does not undo the newer ones
+// (the panel's second change was lost that way); the newer are tried.
+func TestRollbackOnlyUndoesTheFailedSettings(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	good, older, newer := config.Defaults(), config.Defaults(), config.Defaults()
+	s := &settings{cfg: newer, good: good}
+	if !s.rollback(older, errors.New("older settings' key file is gone"), log) || s.cfg != newer || s.applyErr != "" {
+		t.Fatalf("after an older build failed: retry, cfg newer %v, applyErr %q", s.cfg == newer, s.applyErr)
+	}
+	if !s.rollback(newer, errors.New("newer settings do not start"), log) || s.cfg != good || s.applyErr == "" {
+		t.Fatalf("after the current build failed: cfg good %v, applyErr %q", s.cfg == good, s.applyErr)
+	}
+	if s.rollback(good, errors.New("nothing starts"), log) {
+		t.Fatal("rolled back from the good settings to themselves")
 	}
 }

@@ -373,14 +373,17 @@ func TestSecretsAreWriteOnly(t *testing.T) {
 	}
 	// Over SRT: the channel's SRT endpoint and passphrase, with the same
 	// key; the passphrase is never shown again.
+	builds := r.b.Builds()
 	code, body = r.do("POST", "/api/destination/discover", map[string]string{
 		"access_key_id": "AKIDTESTPANEL", "channel_arn": channelARN, "endpoint": api.URL, "protocol": "srt"}, true, r.csrf)
 	if code != 200 {
 		t.Fatalf("discover over SRT: %d %s", code, body)
 	}
-	r.waitRunning()
-	if u := r.b.Config().Output.URL; !strings.HasPrefix(u, "srt://127.0.0.1:1:9000") && u != "srt://"+api.SRTEndpoint+":9000?passphrase="+api.SRTPassphrase {
-		t.Fatalf("SRT url %q", u)
+	// The pipeline rebuilds with the SRT settings (a failed build would
+	// roll them back: say why).
+	wait.For(t, 10*time.Second, "the rebuild with SRT", func() bool { return r.b.Builds() > builds && !r.b.Status().Applying })
+	if u := r.b.Config().Output.URL; u != "srt://"+api.SRTEndpoint+":9000?passphrase="+api.SRTPassphrase {
+		t.Fatalf("SRT url %q (%s)", u, r.b.ApplyError())
 	}
 	if k, _ := r.b.Config().Output.Key(); k != testKey {
 		t.Fatal("the key was lost switching to SRT")

@@ -139,9 +139,11 @@ func TestRecordingStopsOnAFullDiskWithoutEmptyFiles(t *testing.T) {
 	defer p.Close()
 	feed.request()
 	var st Status
+	// Attempts come 5 ms apart: between two the state is reconnecting,
+	// during one connecting; look between two.
 	wait.For(t, 10*time.Second, "20 failed attempts", func() bool {
 		st = p.Status()
-		return feed.pts.Load() >= int64(20*time.Second)
+		return feed.pts.Load() >= int64(20*time.Second) && st.State == Reconnecting
 	})
 	if st.State != Reconnecting || !strings.Contains(st.LastError, "not enough free space") ||
 		!strings.Contains(st.LastError, "4 MB must stay free") || st.Connects != 0 {

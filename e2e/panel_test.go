@@ -300,7 +300,7 @@ func TestPanelInBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#a-secret"), awsSecret),
 		chromedp.SendKeys(chromedp.CSS("#a-arn"), "arn:aws:ivs:us-west-2:123456789012:channel/e2eChan"),
 		chromedp.Click(chromedp.CSS(`#aws-form button[type="submit"]`)))
-	u.waitText("#aws-ok", "Found the ingest server")
+	u.waitText("#aws-ok", "Found the RTMPS ingest server") // RTMPS is the default choice
 	url := eval[string](u, `document.getElementById("d-url").value`)
 	if url != "rtmps://127.0.0.1:443/app/" {
 		t.Errorf("discovered ingest URL %q", url)

@@ -149,25 +149,27 @@ func checkOutput(cfg *config.Config, line checkLine) {
 		line(srt.Available && err == nil, true, "output", srturl.Redact(cfg.Output.URL)+" (SRT: the listener is checked when the box connects)")
 		line(err == nil && (p.StreamID != "" || cfg.Output.StreamKey != "" || cfg.Output.StreamKeyFile != ""), true, "stream key", "streamid in the URL or output.stream_key (not shown)")
 	} else if u, err := url.Parse(cfg.Output.URL); err == nil {
-		host := u.Host
-		if u.Port() == "" {
-			port := "1935"
-			if u.Scheme == "rtmps" {
-				port = "443"
-			}
-			host = net.JoinHostPort(u.Hostname(), port)
-		}
-		if c, err := net.DialTimeout("tcp", host, 3*time.Second); err != nil {
-			line(false, true, "output", "cannot reach "+host+": "+err.Error())
-		} else {
-			c.Close()
-			line(true, true, "output", host+" is reachable ("+u.Scheme+")")
-		}
+		dialLine(u, map[string]string{"rtmp": "1935", "rtmps": "443"}, u.Scheme, line)
 		if _, err := cfg.Output.Key(); err != nil || (cfg.Output.StreamKey == "" && cfg.Output.StreamKeyFile == "") {
 			line(false, true, "stream key", "not set (output.stream_key or output.stream_key_file)")
 		} else {
 			line(true, true, "stream key", "set (not shown)")
 		}
+	}
+}
+
+// dialLine dials u's host (at its scheme's port in ports when it names
+// none) and says whether it is reachable, for what.
+func dialLine(u *url.URL, ports map[string]string, what string, line checkLine) {
+	host := u.Host
+	if u.Port() == "" {
+		host = net.JoinHostPort(u.Hostname(), ports[u.Scheme])
+	}
+	if c, err := net.DialTimeout("tcp", host, 3*time.Second); err != nil {
+		line(false, true, "output", "cannot reach "+host+" ("+what+"): "+err.Error())
+	} else {
+		c.Close()
+		line(true, true, "output", host+" is reachable ("+what+")")
 	}
 }
 
@@ -180,20 +182,7 @@ func checkWHIP(out config.Output, line checkLine) {
 		line(false, true, "output", "not a URL")
 		return
 	}
-	host := u.Host
-	if u.Port() == "" {
-		port := "443"
-		if u.Scheme == "http" {
-			port = "80"
-		}
-		host = net.JoinHostPort(u.Hostname(), port)
-	}
-	if c, err := net.DialTimeout("tcp", host, 3*time.Second); err != nil {
-		line(false, true, "output", "cannot reach "+host+" (WHIP): "+err.Error())
-	} else {
-		c.Close()
-		line(true, true, "output", host+" is reachable (WHIP)")
-	}
+	dialLine(u, map[string]string{"https": "443", "http": "80"}, "WHIP", line)
 	if t, err := out.Token(); err != nil || t == "" {
 		line(false, false, "whip token", "not set (output.whip_token_file): fine for a WHIP server without tokens, IVS stages need one")
 	} else {

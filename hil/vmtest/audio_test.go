@@ -4,8 +4,6 @@ package vmtest
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -74,14 +72,8 @@ func loopbackBox(t *testing.T) (*box.Box, *config.Config, func()) {
 	c.Camera = config.Camera{Device: "testpattern", Width: 320, Height: 240, FPS: 30}
 	c.Encoder.BitrateKbps = 400
 	c.Audio.Device = "Loopback"
-	b, err := box.New(c, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { b.Run(ctx); close(done) }()
-	return b, c, func() { cancel(); <-done }
+	b, stop := runBox(t, c)
+	return b, c, stop
 }
 
 // TestALSAToneReachesStream plays a tone into snd-aloop; the box's own

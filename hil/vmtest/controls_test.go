@@ -103,9 +103,16 @@ func rigBox(t *testing.T, extra func(*config.Config)) (*box.Box, context.CancelF
 		extra(c)
 	}
 	enc := vicodecEncoder(t)
-	b, err := box.New(c, slog.New(slog.NewTextHandler(io.Discard, nil)), box.WithEncoder(func(s encode.Settings) (encode.Encoder, error) {
+	return runBox(t, c, box.WithEncoder(func(s encode.Settings) (encode.Encoder, error) {
 		return m2m.New(s, m2m.Options{Path: enc.Path, Coded: v4l2.FmtFWHT})
 	}))
+}
+
+// runBox makes a box of c and runs it; the func returned stops it and
+// waits for it.
+func runBox(t *testing.T, c *config.Config, opts ...box.Option) (*box.Box, context.CancelFunc) {
+	t.Helper()
+	b, err := box.New(c, slog.New(slog.NewTextHandler(io.Discard, nil)), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,10 +3,7 @@
 package vmtest
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"os/exec"
 	"testing"
 	"time"
@@ -43,14 +40,7 @@ func srtBox(t *testing.T, url string) (*box.Box, func()) {
 	c.Output.URL = url
 	on := true
 	c.Output.Autostart = &on
-	b, err := box.New(c, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { b.Run(ctx); close(done) }()
-	return b, func() { cancel(); <-done }
+	return runBox(t, c)
 }
 
 // TestSRTUnderLoss streams over SRT through the VM's loopback with netem

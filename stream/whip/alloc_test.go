@@ -1,6 +1,9 @@
+//go:build !race
+
 package whip
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -9,16 +12,6 @@ import (
 	"github.com/pitchbox/pitchbox/e2e/harness"
 	"github.com/pitchbox/pitchbox/encode"
 )
-
-// testAU is an Annex B access unit of about n bytes: one non-IDR slice,
-// as most of a stream is (about 10 KB at 2.5 Mbit/s, 30 fps).
-func testAU(n int) []byte {
-	au := append([]byte{0, 0, 0, 1, 0x41}, make([]byte, n)...)
-	for i := 5; i < len(au); i++ {
-		au[i] = byte(i%251) | 1 // no start code inside
-	}
-	return au
-}
 
 // silenced opens a session to a harness server, then silences the server
 // (it runs in this process: its allocations would be counted too). The
@@ -33,10 +26,12 @@ func silenced(tb testing.TB) *session {
 	return s
 }
 
-// TestWriteAllocsArePions: WriteVideo and WriteAudio allocate exactly
-// what pion's WriteSample allocates for the same sample: nothing on this
-// package's side of the call.
-func TestWriteAllocsArePions(t *testing.T) {
+// TestWriteAllocatesOnlyInPion: WriteVideo and WriteAudio allocate no
+// more than pion's WriteSample allocates for the same sample: nothing on
+// this package's side of the call. AllocsPerRun counts the session's
+// background goroutines too (congestion control, RTCP, ICE), which only
+// add: the least of three runs of each is compared.
+func TestWriteAllocatesOnlyInPion(t *testing.T) {
 	s := silenced(t)
 	for _, c := range []struct {
 		name  string
@@ -60,13 +55,16 @@ func TestWriteAllocsArePions(t *testing.T) {
 		for range 2048 {
 			write()
 		}
-		ours := testing.AllocsPerRun(200, write)
 		sample := media.Sample{Data: c.data, Duration: c.step}
-		pions := testing.AllocsPerRun(200, func() {
-			if err := c.track(sample); err != nil {
-				t.Fatal(err)
-			}
-		})
+		ours, pions := math.Inf(1), math.Inf(1)
+		for range 3 {
+			ours = min(ours, testing.AllocsPerRun(200, write))
+			pions = min(pions, testing.AllocsPerRun(200, func() {
+				if err := c.track(sample); err != nil {
+					t.Fatal(err)
+				}
+			}))
+		}
 		t.Logf("%s: %.0f allocations per write, %.0f of them in pion's WriteSample", c.name, ours, pions)
 		if ours > pions {
 			t.Errorf("%s: %.0f allocations per write, pion's WriteSample alone %.0f", c.name, ours, pions)

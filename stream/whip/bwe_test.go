@@ -135,3 +135,13 @@ func TestEstimateFollowsABottleneck(t *testing.T) {
 		t.Fatalf("estimate %d kbit/s 40 s after the bottleneck went, want 2000 or more", est)
 	}
 }
+
+// testAU is an Annex B access unit of about n bytes: one non-IDR slice,
+// as most of a stream is (about 10 KB at 2.5 Mbit/s, 30 fps).
+func testAU(n int) []byte {
+	au := append([]byte{0, 0, 0, 1, 0x41}, make([]byte, n)...)
+	for i := 5; i < len(au); i++ {
+		au[i] = byte(i%251) | 1 // no start code inside
+	}
+	return au
+}

@@ -1,15 +1,11 @@
 package harness
 
 import (
-	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
-	"time"
 )
 
 // Netns is a network namespace joined to the test's by a veth pair, with
@@ -85,13 +81,13 @@ type NetnsNginx struct {
 	Dir       string
 	RecordDir string
 	cmd       *exec.Cmd
-	exited    chan error
+	exited    <-chan error
 }
 
 // StartNetnsNginx runs nginx in ns and waits until it accepts
 // connections from the test's side.
 func StartNetnsNginx(ns *Netns, dir string) (*NetnsNginx, error) {
-	n := &NetnsNginx{ns: ns, Dir: dir, RecordDir: filepath.Join(dir, "rec"), exited: make(chan error, 1)}
+	n := &NetnsNginx{ns: ns, Dir: dir, RecordDir: filepath.Join(dir, "rec")}
 	if err := os.MkdirAll(n.RecordDir, 0o777); err != nil {
 		return nil, err
 	}
@@ -119,29 +115,12 @@ rtmp {
 		return nil, err
 	}
 	n.cmd = exec.Command("ip", "netns", "exec", ns.Name, "nginx", "-p", dir, "-c", conf, "-e", filepath.Join(dir, "error.log"))
-	n.cmd.Stdout, n.cmd.Stderr = os.Stderr, os.Stderr
-	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := n.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("harness: start nginx in %s: %w", ns.Name, err)
+	exited, err := startListening(n.cmd, dir, ns.NsAddr+":1935")
+	if err != nil {
+		return nil, fmt.Errorf("%w (in %s)", err, ns.Name)
 	}
-	go func() { n.exited <- n.cmd.Wait() }()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		c, err := net.DialTimeout("tcp", ns.NsAddr+":1935", 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return n, nil
-		}
-		select {
-		case err := <-n.exited:
-			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			return nil, fmt.Errorf("harness: nginx in %s exited (%v): %s", ns.Name, err, lastLines(string(log), 10))
-		default:
-		}
-		if time.Now().After(deadline) {
-			n.Stop()
-			return nil, errors.New("harness: nginx in " + ns.Name + " did not listen")
-		}
-	}
+	n.exited = exited
+	return n, nil
 }
 
 // URL is the RTMP URL to publish to (without the key).
@@ -165,10 +144,6 @@ func (n *NetnsNginx) Stop() {
 	if n.cmd == nil || n.cmd.Process == nil {
 		return
 	}
-	_ = syscall.Kill(-n.cmd.Process.Pid, syscall.SIGKILL)
-	select {
-	case <-n.exited:
-	case <-time.After(5 * time.Second):
-	}
+	killGroup(n.cmd, n.exited)
 	n.cmd = nil
 }

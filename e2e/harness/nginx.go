@@ -29,7 +29,7 @@ type Nginx struct {
 	KeyFile    string
 	OnPublish  string // URL nginx asks before accepting a publish ("" for none)
 	cmd        *exec.Cmd
-	exited     chan error
+	exited     <-chan error
 	confPath   string
 	ModulesDir string
 }
@@ -110,36 +110,59 @@ stream {
 // Start runs nginx and waits until both ports accept connections.
 func (n *Nginx) Start() error {
 	n.cmd = exec.Command("nginx", "-p", n.Dir, "-c", n.confPath, "-e", filepath.Join(n.Dir, "error.log"))
-	n.cmd.Stdout, n.cmd.Stderr = os.Stderr, os.Stderr
-	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := n.cmd.Start(); err != nil {
-		return fmt.Errorf("harness: start nginx: %w", err)
+	exited, err := startListening(n.cmd, n.Dir,
+		fmt.Sprintf("127.0.0.1:%d", n.RTMPPort), fmt.Sprintf("127.0.0.1:%d", n.RTMPSPort))
+	if err != nil {
+		n.cmd = nil
+		return err
+	}
+	n.exited = exited
+	return nil
+}
+
+// startListening starts cmd (an nginx, in its own process group, its
+// error log in dir) and waits until every addr accepts connections. On
+// failure it says why, with the log's last lines, and leaves nothing
+// running.
+func startListening(cmd *exec.Cmd, dir string, addrs ...string) (<-chan error, error) {
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("harness: start nginx: %w", err)
 	}
 	exited := make(chan error, 1)
-	go func() { exited <- n.cmd.Wait() }()
+	go func() { exited <- cmd.Wait() }()
 	deadline := time.Now().Add(10 * time.Second)
-	for _, port := range []int{n.RTMPPort, n.RTMPSPort} {
+	for _, addr := range addrs {
 		for {
-			c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 200*time.Millisecond)
+			c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 			if err == nil {
 				c.Close()
 				break
 			}
 			select {
 			case err := <-exited:
-				log, _ := os.ReadFile(filepath.Join(n.Dir, "error.log"))
-				return fmt.Errorf("harness: nginx exited (%v): %s", err, lastLines(string(log), 10))
+				log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+				return nil, fmt.Errorf("harness: nginx exited (%v): %s", err, lastLines(string(log), 10))
 			default:
 			}
 			if time.Now().After(deadline) {
-				n.Stop()
-				return fmt.Errorf("harness: nginx did not listen on %d", port)
+				killGroup(cmd, exited)
+				return nil, fmt.Errorf("harness: nginx did not listen on %s", addr)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	n.exited = exited
-	return nil
+	return exited, nil
+}
+
+// killGroup kills cmd's process group and waits (5 s at most) for cmd.
+func killGroup(cmd *exec.Cmd, exited <-chan error) {
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second):
+	}
 }
 
 // Stop kills nginx (as a crash or a network cut would look to a client)
@@ -148,10 +171,7 @@ func (n *Nginx) Stop() {
 	if n.cmd == nil || n.cmd.Process == nil {
 		return
 	}
-	_ = syscall.Kill(-n.cmd.Process.Pid, syscall.SIGKILL)
-	if n.exited != nil {
-		<-n.exited
-	}
+	killGroup(n.cmd, n.exited)
 	n.cmd, n.exited = nil, nil
 }
 

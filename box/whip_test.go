@@ -29,6 +29,7 @@ func TestAudioForWHIP(t *testing.T) {
 	}
 	cfg.Mute = true
 	m := newAudioPath(cfg, true, log)
+	defer m.close()
 	if !m.constant() || !m.opus || !strings.Contains(m.status().SilentReason, "muted") {
 		t.Fatalf("muted over WHIP: constant %v opus %v reason %q", m.constant(), m.opus, m.status().SilentReason)
 	}

@@ -75,7 +75,7 @@ func TestSRTUnderLoss(t *testing.T) {
 	if len(notLive) > 0 {
 		t.Errorf("the stream left live: %v", notLive)
 	}
-	if after.Connections != 1 || (st.Stream != nil && st.Stream.Reconnects != 0) {
+	if after.Connections != 1 || st.Stream == nil || st.Stream.Reconnects != 0 {
 		t.Errorf("%d connections, stream %+v: want one, no reconnect", after.Connections, st.Stream)
 	}
 	if after.Lost == 0 {

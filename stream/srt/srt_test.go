@@ -100,13 +100,19 @@ func TestWrongPassphrase(t *testing.T) {
 	t.Log(err)
 }
 
-// TestNoListener is an ordinary error, retried with the usual backoff.
+// TestNoListener: nobody listening is an ordinary error (retried with
+// the usual backoff, not slowly as a refusal), given within the connect
+// timeout rather than hanging.
 func TestNoListener(t *testing.T) {
 	d := &SRT{URL: fmt.Sprintf("srt://127.0.0.1:%d?passphrase=%s", freeUDPPort(t), testPass)}
 	start := time.Now()
 	_, err := d.Open(context.Background(), header())
+	took := time.Since(start)
 	if err == nil || stream.IsRejected(err) {
 		t.Fatalf("%v: want an ordinary error", err)
 	}
-	t.Log(err, time.Since(start))
+	if took > connectTimeout+2*time.Second {
+		t.Fatalf("the error came after %v, want within the connect timeout (%v)", took, connectTimeout)
+	}
+	t.Log(err, took)
 }

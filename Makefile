@@ -35,6 +35,7 @@ lint: ## gofmt, go vet, staticcheck, and the cgo-free arm64 build
 unit: ## unit tests (race detector on), and the kernel struct layouts on arm64 and arm
 	$(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -run 'Allocate|TestDriftCorrection' ./...
+	CGO_ENABLED=0 $(GO) test -count=1 ./audio/opus/ ./stream/srt/
 	GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static -run 'UAPI|Layouts' ./v4l2/ ./display/
 	GOARCH=arm $(GO) test -count=1 -exec qemu-arm-static -run 'UAPI|Layouts' ./v4l2/ ./display/
 

@@ -39,15 +39,13 @@ type session struct {
 
 	// Owned by the writers: WriteVideo and WriteAudio may run at the same
 	// time, each from one goroutine.
-	vs, as       media.Sample // reused by every write
-	vlast, alast time.Duration
-	vseen, aseen bool
+	vl, al lane
 
 	connected chan struct{} // closed when the PeerConnection first connects
 	connOnce  sync.Once
-	done      chan struct{}
-	failOnce  sync.Once
-	err       error
+	// end is done when the session ends; its cause is why (fail).
+	end       context.Context
+	stop      context.CancelCauseFunc
 	closeOnce sync.Once
 	closeErr  error
 	readers   sync.WaitGroup // the RTCP readers
@@ -67,7 +65,8 @@ func newSession(ctx context.Context, u *url.URL, token string, client *http.Clie
 		return nil, fmt.Errorf("whip: %w", err)
 	}
 	s := &session{pc: pc, sig: signal{client: client, token: token, origin: u}, bwe: b,
-		connected: make(chan struct{}), done: make(chan struct{})}
+		connected: make(chan struct{})}
+	s.end, s.stop = context.WithCancelCause(context.Background())
 	pc.OnConnectionStateChange(func(webrtc.PeerConnectionState) { s.stateChanged() })
 	if err := s.addTracks(); err != nil {
 		s.Close()
@@ -132,8 +131,8 @@ func (s *session) connect(ctx context.Context) error {
 	select {
 	case <-s.connected:
 		return nil
-	case <-s.done:
-		return s.err
+	case <-s.end.Done():
+		return context.Cause(s.end)
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-t.C:
@@ -163,54 +162,52 @@ func (s *session) stateChanged() {
 	}
 }
 
-// fail records the first error and closes Done.
-func (s *session) fail(err error) {
-	s.failOnce.Do(func() {
-		s.err = err
-		close(s.done)
-	})
+// fail ends the session with err, unless it has ended already.
+func (s *session) fail(err error) { s.stop(err) }
+
+// lane is one track's writer state, owned by the goroutine that writes
+// the track.
+type lane struct {
+	sample media.Sample  // reused by every write
+	last   time.Duration // the previous sample's ts
+	seen   bool          // a sample was written
 }
 
 // WriteVideo implements stream.Session: p.Data is one H.264 access unit
 // in Annex B, sent as one sample lasting from the previous video ts to
 // ts. It allocates nothing itself (pion's packetizer does).
 func (s *session) WriteVideo(p *encode.Packet, ts time.Duration) error {
-	select {
-	case <-s.done:
-		return s.err
-	default:
-	}
-	s.vs.Data = p.Data
-	s.vs.Duration = step(&s.vlast, &s.vseen, ts, firstVideoDuration)
-	err := s.video.WriteSample(s.vs)
-	s.vs.Data = nil // the packet goes back to its pool
-	return err
+	return s.write(s.video, &s.vl, p, ts, firstVideoDuration)
 }
 
 // WriteAudio implements stream.Session: p.Data is one Opus packet (20
 // ms).
 func (s *session) WriteAudio(p *encode.Packet, ts time.Duration) error {
-	select {
-	case <-s.done:
-		return s.err
-	default:
+	return s.write(s.audio, &s.al, p, ts, firstAudioDuration)
+}
+
+// write sends p as track's next sample, lasting from l's previous ts to
+// ts (first for the first sample), unless the session has ended.
+func (s *session) write(track *webrtc.TrackLocalStaticSample, l *lane, p *encode.Packet, ts, first time.Duration) error {
+	if err := s.Err(); err != nil {
+		return err
 	}
-	s.as.Data = p.Data
-	s.as.Duration = step(&s.alast, &s.aseen, ts, firstAudioDuration)
-	err := s.audio.WriteSample(s.as)
-	s.as.Data = nil
+	l.sample.Data = p.Data
+	l.sample.Duration = l.step(ts, first)
+	err := track.WriteSample(l.sample)
+	l.sample.Data = nil // the packet goes back to its pool
 	return err
 }
 
-// step returns how long after the previous sample (*last) ts comes, or
-// first for the first sample and for a ts not after the previous one (the
-// RTP clock must go forward), and records ts.
-func step(last *time.Duration, seen *bool, ts, first time.Duration) time.Duration {
-	d := ts - *last
-	if !*seen || d <= 0 {
+// step returns how long after the previous sample ts comes, or first for
+// the first sample and for a ts not after the previous one (the RTP clock
+// must go forward), and records ts.
+func (l *lane) step(ts, first time.Duration) time.Duration {
+	d := ts - l.last
+	if !l.seen || d <= 0 {
 		d = first
 	}
-	*last, *seen = ts, true
+	l.last, l.seen = ts, true
 	return d
 }
 
@@ -223,17 +220,10 @@ func (s *session) EstimateKbps() int { return s.bwe.kbps() }
 
 // Done implements stream.Session: closed when the connection fails (the
 // caller then opens a new session, with a new POST) and on Close.
-func (s *session) Done() <-chan struct{} { return s.done }
+func (s *session) Done() <-chan struct{} { return s.end.Done() }
 
-// Err implements stream.Session.
-func (s *session) Err() error {
-	select {
-	case <-s.done:
-		return s.err
-	default:
-		return nil
-	}
-}
+// Err implements stream.Session: nil while the session lasts.
+func (s *session) Err() error { return context.Cause(s.end) }
 
 // Close implements stream.Session: it DELETEs the session resource
 // (errors ignored, at most deleteTimeout) and closes the PeerConnection,

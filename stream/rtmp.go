@@ -136,7 +136,8 @@ func (r *RTMP) open(ctx context.Context, h *Header) (*rtmpConn, error) {
 		}
 		nc = tc
 	}
-	c := &rtmpConn{nc: nc, key: key, done: make(chan struct{}), readerDone: make(chan struct{})}
+	c := &rtmpConn{nc: nc, key: key, readerDone: make(chan struct{})}
+	c.end, c.stop = context.WithCancelCause(context.Background())
 	stop := context.AfterFunc(ctx, func() { nc.Close() })
 	defer stop()
 	if err := c.publish(u.Scheme+"://"+u.Host+"/"+app, app, key, tracks); err != nil {
@@ -171,10 +172,10 @@ type rtmpConn struct {
 
 	body []byte // the media message's FLV tag body (publisher goroutine only)
 
-	done       chan struct{}
+	// end is done when the session ends; its cause is why (fail).
+	end        context.Context
+	stop       context.CancelCauseFunc
 	readerDone chan struct{}
-	errOnce    sync.Once
-	err        error
 }
 
 func (c *rtmpConn) write(m message.Message) error {
@@ -377,23 +378,15 @@ func (c *rtmpConn) readLoop() {
 	}
 }
 
-func (c *rtmpConn) fail(err error) {
-	c.errOnce.Do(func() {
-		c.err = redactErr(err, c.key)
-		close(c.done)
-	})
-}
+// fail ends the session with err (the key masked), unless it has ended
+// already.
+func (c *rtmpConn) fail(err error) { c.stop(redactErr(err, c.key)) }
 
-func (c *rtmpConn) Done() <-chan struct{} { return c.done }
+// Done implements Session.
+func (c *rtmpConn) Done() <-chan struct{} { return c.end.Done() }
 
-func (c *rtmpConn) Err() error {
-	select {
-	case <-c.done:
-		return c.err
-	default:
-		return nil
-	}
-}
+// Err implements Session: nil while the session lasts.
+func (c *rtmpConn) Err() error { return context.Cause(c.end) }
 
 // writeMedia sends one audio or video message. It takes the lock
 // gortmplib's writer is used under; that writer flushes after every
@@ -446,9 +439,7 @@ func (c *rtmpConn) WriteAudio(p *encode.Packet, ts time.Duration) error {
 
 // Close unpublishes and closes the connection, and waits for the reader.
 func (c *rtmpConn) Close() error {
-	select {
-	case <-c.done:
-	default:
+	if c.Err() == nil {
 		_ = c.write(&message.CommandAMF0{ChunkStreamID: 3, Name: "FCUnpublish", CommandID: 6, Arguments: []any{nil, c.key}})
 		_ = c.write(&message.CommandAMF0{ChunkStreamID: 3, Name: "deleteStream", CommandID: 7, Arguments: []any{nil, float64(1)}})
 	}

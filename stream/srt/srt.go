@@ -102,7 +102,8 @@ func (d *SRT) Open(ctx context.Context, h stream.Header) (stream.Session, error)
 	if len(h.SPS) == 0 || len(h.PPS) == 0 {
 		return nil, errors.New("srt: no SPS/PPS in the first keyframe")
 	}
-	s := &session{done: make(chan struct{})}
+	s := &session{}
+	s.end, s.stop = context.WithCancelCause(context.Background())
 	m, err := newMuxer(h.AudioConfig, s.send)
 	if err != nil {
 		return nil, err
@@ -188,9 +189,9 @@ func connectError(addr string, code, rej int) error {
 type session struct {
 	sock C.SRTSOCKET
 	mux  *muxer
-	done chan struct{}
-	once sync.Once
-	err  error
+	// end is done when the session ends; its cause is why (fail).
+	end  context.Context
+	stop context.CancelCauseFunc
 }
 
 // send is the muxer's output: one SRT live-mode message per chunk. The
@@ -215,26 +216,14 @@ func (s *session) WriteAudio(p *encode.Packet, ts time.Duration) error {
 	return s.mux.writeAudio(p.Data, ts)
 }
 
-// fail records the first error and closes Done.
-func (s *session) fail(err error) {
-	s.once.Do(func() {
-		s.err = err
-		close(s.done)
-	})
-}
+// fail ends the session with err, unless it has ended already.
+func (s *session) fail(err error) { s.stop(err) }
 
 // Done implements stream.Session: closed when a send fails or on Close.
-func (s *session) Done() <-chan struct{} { return s.done }
+func (s *session) Done() <-chan struct{} { return s.end.Done() }
 
-// Err implements stream.Session.
-func (s *session) Err() error {
-	select {
-	case <-s.done:
-		return s.err
-	default:
-		return nil
-	}
-}
+// Err implements stream.Session: nil while the session lasts.
+func (s *session) Err() error { return context.Cause(s.end) }
 
 // Close implements stream.Session.
 func (s *session) Close() error {
